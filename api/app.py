@@ -1,0 +1,67 @@
+"""The Starlette application."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+
+from api import db
+from api.auth import BearerAuth
+from api.graphql_app import MilestonesGraphQL
+from api.settings import Settings
+from resolvers.schema import schema
+
+log = logging.getLogger("milestones")
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """The ASGI app. With `manage_database`, the lifespan migrates, connects and disconnects;
+    tests that set the database up themselves pass False."""
+    settings = settings or Settings.from_env()
+    graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15)
+    protected = BearerAuth(graphql)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await db.migrate(settings.database_url)
+            await db.connect(settings.database_url)
+        try:
+            yield
+        finally:
+            if manage_database:
+                await db.disconnect()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+            )
+        )
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", protected, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,140 @@
+"""The `milestones` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from api import db
+from api.settings import Settings
+from engine.enums import Plan, Role
+from engine.errors import DomainError
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="milestones", description="Milestones rewards engine.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only above 1)")
+    serve.add_argument("--demo", action="store_true", help="create a demo shop, print a key")
+
+    shop = sub.add_parser("shop", help="manage shops").add_subparsers(dest="action", required=True)
+    create = shop.add_parser("create", help="create a shop and print an ADMIN key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--currency", required=True)
+    create.add_argument("--plan", choices=[p.value for p in Plan], default=Plan.FREE.value)
+    create.add_argument("--timezone", default="UTC")
+
+    key = sub.add_parser("key", help="manage API keys").add_subparsers(dest="action", required=True)
+    key_create = key.add_parser("create", help="create an API key and print it")
+    key_create.add_argument("--shop", required=True, help="the shop's id (number or global id)")
+    key_create.add_argument("--role", choices=[r.value for r in Role], required=True)
+    key_create.add_argument("--name", default="")
+
+    sub.add_parser("migrate", help="apply database migrations")
+    export = sub.add_parser("export-schema", help="write the GraphQL schema")
+    export.add_argument("--output", default="schema.graphql")
+
+    sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
+    sweep.add_argument("--as-of", type=datetime.fromisoformat, default=None)
+    return parser
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
+    await db.migrate(settings.database_url)
+    await db.connect(settings.database_url)
+    try:
+        await work()
+    finally:
+        await db.disconnect()
+
+
+def _shop_pk(raw: str) -> int:
+    from resolvers.ids import decode
+
+    if raw.isdigit():
+        return int(raw)
+    pk = decode("Shop", raw)
+    if pk is None:
+        raise CliError(f"not a shop id: {raw!r}")
+    return pk
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "serve":
+        from api.server import serve
+
+        serve(settings, host=args.host, port=args.port, workers=args.workers, demo=args.demo)
+    elif args.command == "migrate":
+        asyncio.run(db.migrate(settings.database_url))
+        print("migrations applied")
+    elif args.command == "export-schema":
+        from resolvers.schema import schema_sdl
+
+        Path(args.output).write_text(schema_sdl())
+        print(f"wrote {args.output}")
+    elif args.command == "shop":
+        asyncio.run(_with_db(settings, lambda: _create_shop(args)))
+    elif args.command == "key":
+        asyncio.run(_with_db(settings, lambda: _create_key(args)))
+    elif args.command == "sweep":
+        asyncio.run(_with_db(settings, lambda: _sweep(args)))
+
+
+async def _create_shop(args: argparse.Namespace) -> None:
+    from engine import keys, shops
+    from resolvers.ids import encode
+
+    shop = await shops.create_shop(args.name, args.currency.upper(), Plan(args.plan), args.timezone)
+    key = await keys.create_key(shop, Role.ADMIN, name="cli")
+    print(f"shop id: {encode('Shop', shop.id)} ({shop.id})")
+    print(f"admin key: {key.secret}")
+
+
+async def _create_key(args: argparse.Namespace) -> None:
+    from engine import keys
+    from models import Shop
+
+    shop = await Shop.get_or_none(id=_shop_pk(args.shop))
+    if shop is None:
+        raise CliError(f"no shop with id {args.shop}")
+    key = await keys.create_key(shop, Role(args.role), name=args.name)
+    print(key.secret)
+
+
+async def _sweep(args: argparse.Namespace) -> None:
+    from engine.sweep import run_sweep
+
+    result = await run_sweep(as_of=args.as_of)
+    print(result.summary())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        _run(args, settings)
+    except DomainError as error:
+        print(f"milestones: error: {error}", file=sys.stderr)
+        return 2
+    except (CliError, ValueError, OSError) as error:
+        print(f"milestones: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The Strawberry view: context per request, websocket authentication."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from api.auth import token_from_params
+from engine.enums import Role
+from engine.keys import authenticate
+from resolvers.context import Context
+
+SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
+
+
+class _WebSocketAdapter(ASGIWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        # Strawberry rejects with 4403; an unknown key is 4401 (DESIGN §1).
+        override = getattr(self.ws.state, "close_code", None)
+        if override and code == 4403:
+            code, reason = override
+        await super().close(code, reason)
+
+
+class MilestonesGraphQL(GraphQL):
+    websocket_adapter_class = _WebSocketAdapter
+
+    async def get_context(self, request: Request | WebSocket, response) -> Context:
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
+        return Context(
+            request=request,
+            response=response,
+            api_key=getattr(request.state, "api_key", None),
+            request_id=request_id,
+        )
+
+    async def on_ws_connect(self, context: Context):
+        token = token_from_params(context.connection_params)
+        key = await authenticate(token) if token else None
+        if key is None:
+            context.request.state.close_code = (4401, "Unauthorized")
+            raise ConnectionRejectionError()
+        if key.role not in SUBSCRIBER_ROLES:
+            raise ConnectionRejectionError()
+        context.api_key = key
+        return None

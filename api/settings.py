@@ -1,0 +1,56 @@
+"""Settings, read from the environment (and a `.env` file in the working directory)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _load_dotenv(path: Path = Path(".env")) -> None:
+    """Fill unset variables from a `.env` file of KEY=VALUE lines; the environment wins."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        os.environ.setdefault(key.strip(), value.strip().strip('"').strip("'"))
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else float(raw)
+
+
+DEFAULT_DATABASE_URL = "sqlite://data/milestones.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    sweep_interval_seconds: float = 300.0
+    webhook_poll_seconds: float = 1.0
+    webhook_max_attempts: int = 8
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    max_page_size: int = 100
+    environment: str = "development"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        _load_dotenv()
+        origins = os.environ.get("CORS_ORIGINS", "")
+        return cls(
+            database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            sweep_interval_seconds=_float("SWEEP_INTERVAL_SECONDS", 300.0),
+            webhook_poll_seconds=_float("WEBHOOK_POLL_SECONDS", 1.0),
+            webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            environment=os.environ.get("MILESTONES_ENV", "development"),
+        )

@@ -1,0 +1,55 @@
+"""API keys: random, shown once, stored as a SHA-256 hash, revocable."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from engine import clock
+from engine.enums import Role
+from engine.errors import DomainError, not_found
+from models import ApiKey, Shop
+
+KEY_PREFIX = {Role.ADMIN: "msk_admin_", Role.PARTNER: "msk_partner_", Role.STOREFRONT: "msk_store_"}
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key: ApiKey
+    secret: str
+
+
+async def create_key(shop: Shop, role: Role, name: str = "") -> NewKey:
+    """Create a key; the returned secret is the only time it is ever shown."""
+    if len(name) > 120:
+        raise DomainError.one("INVALID", "Name is at most 120 characters.", ("name",))
+    secret = KEY_PREFIX[Role(role)] + secrets.token_urlsafe(32)
+    key = await ApiKey.create(
+        shop=shop, role=Role(role).value, name=name, prefix=secret[:16], key_hash=hash_key(secret)
+    )
+    return NewKey(key, secret)
+
+
+async def authenticate(secret: str) -> ApiKey | None:
+    """The live key with this secret, with its shop loaded, or None."""
+    if not secret or len(secret) > 200:
+        return None
+    key = await ApiKey.get_or_none(key_hash=hash_key(secret), revoked_at=None).select_related(
+        "shop"
+    )
+    return key
+
+
+async def revoke_key(shop: Shop, key_id: int) -> ApiKey:
+    key = await ApiKey.get_or_none(id=key_id, shop_id=shop.id)
+    if key is None:
+        raise not_found("API key", ("id",))
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+        await key.save(update_fields=["revoked_at"])
+    return key

@@ -1,0 +1,49 @@
+"""The one place domain errors become `userErrors`."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from engine.errors import DomainError
+
+
+@strawberry.enum
+class UserErrorCode(Enum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    PLAN_REQUIRED = "PLAN_REQUIRED"
+    THRESHOLDS_NOT_INCREASING = "THRESHOLDS_NOT_INCREASING"
+    INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
+    TYPE_LOCKED = "TYPE_LOCKED"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    REFUND_EXCEEDS_ORDER = "REFUND_EXCEEDS_ORDER"
+    IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+    OCCURRED_AT_IN_FUTURE = "OCCURRED_AT_IN_FUTURE"
+    REWARD_ALREADY_REDEEMED = "REWARD_ALREADY_REDEEMED"
+    REWARD_EXPIRED = "REWARD_EXPIRED"
+    REWARD_REVOKED = "REWARD_REVOKED"
+    NOT_A_CODE_REWARD = "NOT_A_CODE_REWARD"
+
+
+@strawberry.type(description="A problem with a mutation's input; the mutation changed nothing.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description="Path to the input field, e.g. [\"input\", \"milestones\", \"2\", \"threshold\"]."
+    )
+    code: UserErrorCode
+    message: str
+
+
+def user_errors(error: DomainError, prefix: str | None = "input", top_level: frozenset[str] = frozenset({"id"})) -> list[UserError]:
+    """Map a DomainError to userErrors, putting input-relative paths under `prefix`."""
+    result = []
+    for problem in error.problems:
+        path = [str(part) for part in problem.field]
+        if prefix and path and path[0] not in top_level:
+            path = [prefix, *path]
+        result.append(
+            UserError(field=path or None, code=UserErrorCode(problem.code), message=problem.message)
+        )
+    return result

@@ -1,0 +1,38 @@
+"""The one id codec: global ids look like `gid://milestones/MilestoneRule/42`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import strawberry
+
+PREFIX = "gid://milestones/"
+
+
+def encode(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(f"{PREFIX}{type_name}/{pk}")
+
+
+def decode(type_name: str, value: str) -> int | None:
+    """The primary key in a global id of `type_name`, or None when it is not one."""
+    if not isinstance(value, str) or not value.startswith(PREFIX):
+        return None
+    kind, _, raw = value[len(PREFIX) :].partition("/")
+    if kind != type_name or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)
+
+
+def encode_cursor(value: int) -> str:
+    return base64.urlsafe_b64encode(f"c:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not raw.startswith("c:") or not raw[2:].isdigit() or len(raw) > 22:
+        return None
+    return int(raw[2:])

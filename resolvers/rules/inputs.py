@@ -1,0 +1,121 @@
+"""Inputs of the rule mutations, and their translation to engine drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from engine.clock import as_utc
+from engine.definitions import MilestoneDraft, RuleDraft
+from engine.enums import MixedStepMetric as MetricEnum
+from engine.enums import RefundPolicy as PolicyEnum
+from engine.enums import RuleType as TypeEnum
+from engine.errors import DomainError
+from resolvers import ids
+from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
+from resolvers.rewards import RewardInput
+
+
+@strawberry.input
+class MilestoneInput:
+    threshold: Decimal = strawberry.field(
+        description="Orders, money, points, reviews, days or cycles; a MIXED step's target."
+    )
+    step_metric: MixedStepMetric | None = strawberry.field(default=None, description="MIXED only.")
+    description: str | None = strawberry.field(default=None, description="Shown on the widget.")
+    reward: RewardInput
+    id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="On update: keep this existing milestone (and the rewards issued for it).",
+    )
+
+
+@strawberry.input
+class MilestoneRuleInput:
+    name: str
+    type: MilestoneRuleType
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    refund_policy: RefundPolicy | None = None
+    reward_expiry_days: int | None = None
+    milestones: list[MilestoneInput]
+
+
+@strawberry.input(description="The fields to change; `milestones`, when given, replaces the list.")
+class MilestoneRuleUpdateInput:
+    name: str | None = strawberry.UNSET
+    type: MilestoneRuleType | None = strawberry.UNSET
+    starts_at: datetime | None = strawberry.UNSET
+    ends_at: datetime | None = strawberry.UNSET
+    refund_policy: RefundPolicy | None = strawberry.UNSET
+    reward_expiry_days: int | None = strawberry.UNSET
+    milestones: list[MilestoneInput] | None = strawberry.UNSET
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return as_utc(value) if value is not None else None
+
+
+def milestone_drafts(milestones: list[MilestoneInput]) -> list[MilestoneDraft]:
+    drafts = []
+    for index, m in enumerate(milestones):
+        milestone_id = None
+        if m.id is not None:
+            milestone_id = ids.decode("Milestone", m.id)
+            if milestone_id is None:
+                raise DomainError.one(
+                    "NOT_FOUND", "Milestone not found in this rule.", ("milestones", index, "id")
+                )
+        drafts.append(
+            MilestoneDraft(
+                threshold=m.threshold,
+                reward=m.reward.to_draft(),
+                step_metric=MetricEnum(m.step_metric.value) if m.step_metric else None,
+                description=m.description,
+                id=milestone_id,
+            )
+        )
+    return drafts
+
+
+def rule_draft(data: MilestoneRuleInput) -> RuleDraft:
+    return RuleDraft(
+        name=data.name,
+        type=TypeEnum(data.type.value),
+        starts_at=_utc(data.starts_at),
+        ends_at=_utc(data.ends_at),
+        refund_policy=PolicyEnum(data.refund_policy.value) if data.refund_policy else PolicyEnum.KEEP,
+        reward_expiry_days=data.reward_expiry_days,
+        milestones=milestone_drafts(data.milestones),
+    )
+
+
+def rule_patch(data: MilestoneRuleUpdateInput) -> dict[str, Any]:
+    """Only the fields the caller gave; null clears the optional ones."""
+    patch: dict[str, Any] = {}
+    required = ("name", "type", "milestones")
+    for name in ("name", "type", "starts_at", "ends_at", "refund_policy", "reward_expiry_days", "milestones"):
+        value = getattr(data, name)
+        if value is strawberry.UNSET:
+            continue
+        if value is None and name in required:
+            raise DomainError.one("INVALID", f"{_camel(name)} cannot be null.", (_camel(name),))
+        patch[name] = value
+    if "type" in patch:
+        patch["type"] = TypeEnum(patch["type"].value)
+    if "refund_policy" in patch:
+        patch["refund_policy"] = PolicyEnum(patch["refund_policy"].value) if patch["refund_policy"] else PolicyEnum.KEEP
+    for name in ("starts_at", "ends_at"):
+        if name in patch:
+            patch[name] = _utc(patch[name])
+    if "milestones" in patch:
+        patch["milestones"] = milestone_drafts(patch["milestones"])
+    return patch
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

@@ -1,0 +1,82 @@
+"""Mutations of milestone rules: input → engine call → payload with userErrors."""
+
+from __future__ import annotations
+
+import strawberry
+
+from engine import rules
+from engine.errors import DomainError
+from resolvers import ids
+from resolvers.context import Info
+from resolvers.errors import UserError, user_errors
+from resolvers.permissions import IsAdmin
+from resolvers.rules.inputs import (
+    MilestoneRuleInput,
+    MilestoneRuleUpdateInput,
+    rule_draft,
+    rule_patch,
+)
+from resolvers.rules.types import MilestoneRule
+
+
+@strawberry.type
+class MilestoneRulePayload:
+    rule: MilestoneRule | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def _rule_id(id: strawberry.ID) -> int:
+    pk = ids.decode("MilestoneRule", id)
+    if pk is None:
+        raise DomainError.one("NOT_FOUND", "Milestone rule not found.", ("id",))
+    return pk
+
+
+async def _run(call) -> MilestoneRulePayload:
+    try:
+        row = await call()
+    except DomainError as error:
+        return MilestoneRulePayload(user_errors=user_errors(error))
+    return MilestoneRulePayload(rule=MilestoneRule(row=row))
+
+
+@strawberry.type
+class RuleMutation:
+    @strawberry.mutation(permission_classes=[IsAdmin], description="Create a DRAFT rule.")
+    async def create_milestone_rule(
+        self, info: Info, input: MilestoneRuleInput
+    ) -> MilestoneRulePayload:
+        ctx = info.context
+        return await _run(lambda: rules.create_rule(ctx.shop, rule_draft(input), ctx.api_key.id))
+
+    @strawberry.mutation(permission_classes=[IsAdmin])
+    async def update_milestone_rule(
+        self, info: Info, id: strawberry.ID, input: MilestoneRuleUpdateInput
+    ) -> MilestoneRulePayload:
+        ctx = info.context
+        return await _run(
+            lambda: rules.update_rule(ctx.shop, _rule_id(id), rule_patch(input), ctx.api_key.id)
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAdmin],
+        description="DRAFT or PAUSED → ACTIVE (ADVANCED or ENTERPRISE plan). With "
+        "countPastActivity, activity already recorded in the window counts now.",
+    )
+    async def activate_milestone_rule(
+        self, info: Info, id: strawberry.ID, count_past_activity: bool = False
+    ) -> MilestoneRulePayload:
+        ctx = info.context
+        return await _run(
+            lambda: rules.activate_rule(ctx.shop, _rule_id(id), count_past_activity, ctx.api_key.id)
+        )
+
+    @strawberry.mutation(permission_classes=[IsAdmin], description="ACTIVE → PAUSED.")
+    async def pause_milestone_rule(self, info: Info, id: strawberry.ID) -> MilestoneRulePayload:
+        ctx = info.context
+        return await _run(lambda: rules.pause_rule(ctx.shop, _rule_id(id), ctx.api_key.id))
+
+    @strawberry.mutation(permission_classes=[IsAdmin], description="Any status → ARCHIVED (final).")
+    async def archive_milestone_rule(self, info: Info, id: strawberry.ID) -> MilestoneRulePayload:
+        ctx = info.context
+        return await _run(lambda: rules.archive_rule(ctx.shop, _rule_id(id), ctx.api_key.id))

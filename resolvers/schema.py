@@ -1,0 +1,39 @@
+"""The schema: every subject's queries, mutations and subscriptions merged."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.tools import merge_types
+
+from resolvers.masking import MaskUnexpectedErrors
+from resolvers.rules.mutations import RuleMutation
+from resolvers.rules.queries import RuleQuery
+from resolvers.shop import ShopMutation, ShopQuery
+
+QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery)
+MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation)
+
+Query = merge_types("Query", QUERIES)
+Mutation = merge_types("Mutation", MUTATIONS)
+
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Unexpected errors are logged, with their request id, where they are masked."""
+
+
+schema = Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        MaskUnexpectedErrors,
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+    ],
+)
+
+
+def schema_sdl() -> str:
+    return schema.as_str() + "\n"
