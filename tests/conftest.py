@@ -1,19 +1,21 @@
 """One suite for both databases: DATABASE_URL picks SQLite (default) or PostgreSQL.
 
-The database is migrated once per session; every test makes its own shop, and shops never
-see each other, so tests need no cleaning between them.
+Each session gets a database of its own (a temporary SQLite file, or a fresh PostgreSQL
+database created beside the one DATABASE_URL names, dropped at the end), migrated once; every
+test makes its own shop, and shops never see each other, so tests need no cleaning between them.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-from tortoise import Tortoise
 
 from api import db
 from api.app import create_app
@@ -21,35 +23,39 @@ from api.settings import Settings
 from tests.support import ShopFactory
 
 
-def _database_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    directory = tempfile.mkdtemp(prefix="milestones-test-")
-    return f"sqlite://{directory}/test.sqlite3"
+def _asyncpg_dsn(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
 
 
-async def _reset_postgres(url: str) -> None:
-    conn = await asyncpg.connect(url.split("?", 1)[0].replace("postgres://", "postgresql://", 1))
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(url))
     try:
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+        await conn.execute(statement)
     finally:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def database_url() -> str:
-    return _database_url()
+@pytest_asyncio.fixture(scope="session")
+async def database_url():
+    base = os.environ.get("DATABASE_URL")
+    if not base or not db.is_postgres(base):
+        directory = tempfile.mkdtemp(prefix="milestones-test-")
+        yield f"sqlite://{directory}/test.sqlite3"
+        return
+    name = f"milestones_test_{os.getpid()}_{secrets.token_hex(4)}"
+    parts = urlsplit(base)
+    await _admin(base, f'CREATE DATABASE "{name}"')
+    yield urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+    await _admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest_asyncio.fixture(scope="session", autouse=True)
 async def database(database_url: str):
-    if db.is_postgres(database_url):
-        await _reset_postgres(database_url)
     await db.migrate(database_url)
     await db.connect(database_url)
     yield database_url
-    await Tortoise.close_connections()
+    await db.disconnect()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,70 @@
+"""Raw SQL for the hot paths, written once for both databases.
+
+Statements use PostgreSQL's `$1` placeholders; on SQLite they become `?1`, which SQLite reads
+the same way. Datetimes go to SQLite as the text Tortoise stores (`isoformat(" ")`, UTC) so
+that comparisons agree with rows written through the ORM, and come back as aware datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def current(conn: BaseDBAsyncClient | None = None) -> BaseDBAsyncClient:
+    return conn if conn is not None else connections.get("default")
+
+
+def is_sqlite(conn: BaseDBAsyncClient) -> bool:
+    return conn.capabilities.dialect == "sqlite"
+
+
+def _prepare(conn: BaseDBAsyncClient, sql: str, params: tuple[Any, ...]) -> tuple[str, list]:
+    if not is_sqlite(conn):
+        return sql, list(params)
+    values = [
+        v.astimezone(UTC).isoformat(" ") if isinstance(v, datetime) else v for v in params
+    ]
+    return _PLACEHOLDER.sub(r"?\1", sql), values
+
+
+async def fetch(conn: BaseDBAsyncClient, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Rows as dicts."""
+    query, values = _prepare(conn, sql, params)
+    return await conn.execute_query_dict(query, values)
+
+
+async def fetch_one(conn: BaseDBAsyncClient, sql: str, *params: Any) -> dict[str, Any] | None:
+    rows = await fetch(conn, sql, *params)
+    return rows[0] if rows else None
+
+
+async def execute(conn: BaseDBAsyncClient, sql: str, *params: Any) -> int:
+    """Run a statement; the number of rows it changed."""
+    query, values = _prepare(conn, sql, params)
+    count, _ = await conn.execute_query(query, values)
+    return count
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """A datetime read by raw SQL: aware UTC on both databases."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def greatest(conn: BaseDBAsyncClient) -> str:
+    """The SQL function that returns the largest of its arguments."""
+    return "max" if is_sqlite(conn) else "GREATEST"
+
+
+def least(conn: BaseDBAsyncClient) -> str:
+    return "min" if is_sqlite(conn) else "LEAST"
