@@ -21,6 +21,17 @@ MAX_COUNT = 10**12
 MAX_POINTS = 10**9
 MAX_EXPIRY_DAYS = 3650
 
+# The member of the one-of reward input that carries each kind, so that a problem's path
+# names the input field the merchant actually wrote (`reward.storeCredit.amount`).
+REWARD_INPUT_MEMBER = {
+    RewardKind.POINTS: "points",
+    RewardKind.STORE_CREDIT: "storeCredit",
+    RewardKind.FIXED_DISCOUNT: "fixedDiscount",
+    RewardKind.PERCENTAGE_DISCOUNT: "percentageDiscount",
+    RewardKind.FREE_SHIPPING: "freeShipping",
+    RewardKind.FREE_GIFT: "freeGift",
+}
+
 
 @dataclass
 class RewardDraft:
@@ -199,8 +210,10 @@ def _money(value: Decimal, currency: str, path: Path, problems: Problems) -> int
 def validate_reward(
     draft: RewardDraft, currency: str, path: Path, problems: Problems
 ) -> dict[str, Any] | None:
-    """The stored form of a reward definition, or None after adding problems."""
+    """The stored form of a reward definition, or None after adding problems at
+    `path` + the kind's input member + the field."""
     kind = RewardKind(draft.kind)
+    path = (*path, REWARD_INPUT_MEMBER[kind])
     before = len(problems.items)
 
     def positive_money(value: Decimal | None, name: str) -> int | None:
