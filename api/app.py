@@ -13,10 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from api import db
+from api import db, metrics
 from api.auth import BearerAuth
 from api.graphql_app import MilestonesGraphQL
+from api.health import readyz_endpoint
+from api.request_log import RequestLog
 from api.settings import Settings
+from engine import telemetry
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")
@@ -41,22 +44,27 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         try:
             yield
         finally:
+            metrics.process_exited()
             if manage_database:
                 await db.disconnect()
 
-    middleware = []
+    telemetry.install(metrics)
+    middleware = [Middleware(RequestLog)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+                expose_headers=["X-Request-Id"],
             )
         )
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/readyz", readyz_endpoint(db.tortoise_config(settings.database_url)["apps"])),
+            Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

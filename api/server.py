@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import logging
+import logging.config
+import os
+import tempfile
+from pathlib import Path
 
 import uvicorn
 
 from api import db
+from api.jsonlog import logging_config
 from api.settings import Settings
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def app_factory():
@@ -31,10 +37,27 @@ async def _prepare(settings: Settings, demo: bool) -> str | None:
     return secret
 
 
+def prepare_metrics_dir(workers: int) -> str | None:
+    """Workers share their metrics through files in one directory, emptied at start so that
+    counters begin at zero with the server. One worker keeps them in memory."""
+    path = os.environ.get(METRICS_DIR_ENV)
+    if not path and workers <= 1:
+        return None
+    if not path:
+        path = tempfile.mkdtemp(prefix="milestones-metrics-")
+        os.environ[METRICS_DIR_ENV] = path
+    Path(path).mkdir(parents=True, exist_ok=True)
+    for stale in Path(path).glob("*.db"):
+        stale.unlink()
+    return path
+
+
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1, demo: bool = False) -> None:
     if workers > 1 and not db.is_postgres(settings.database_url):
         raise ValueError("--workers above 1 needs DATABASE_URL on PostgreSQL (SQLite is one process)")
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log_config = logging_config(settings.log_level)
+    logging.config.dictConfig(log_config)
+    prepare_metrics_dir(workers)
     secret = asyncio.run(_prepare(settings, demo))
     if secret:
         print("Demo shop ready (plan ADVANCED, currency USD).")
@@ -48,5 +71,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, demo: b
         port=port,
         workers=workers,
         loop="asyncio",
-        log_level="info",
+        log_config=log_config,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )

@@ -41,6 +41,8 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     max_page_size: int = 100
     environment: str = "development"
+    log_level: str = "INFO"
+    shutdown_timeout_seconds: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,4 +55,6 @@ class Settings:
             webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=os.environ.get("MILESTONES_ENV", "development"),
+            log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+            shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
         )

@@ -7,6 +7,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.masking import MaskUnexpectedErrors
+from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
@@ -29,6 +30,7 @@ schema = Schema(
     mutation=Mutation,
     extensions=[
         MaskUnexpectedErrors,
+        OperationFacts,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ],

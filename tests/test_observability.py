@@ -1,0 +1,184 @@
+"""Probes, request ids, the JSON request log and Prometheus metrics, through the real app."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from api.jsonlog import JsonFormatter
+from engine import telemetry
+from resolvers import ids
+
+
+def request_lines(caplog) -> list[dict]:
+    formatter = JsonFormatter()
+    return [
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "milestones.requests"
+    ]
+
+
+async def sample(http, name: str, **labels: str) -> float:
+    body = (await http.get("/metrics")).text
+    for family in text_string_to_metric_families(body):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+    return 0.0
+
+
+async def test_healthz_answers_while_the_process_is_up(http):
+    response = await http.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_checks_the_database_and_the_migrations(http):
+    response = await http.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "applied"}
+
+
+async def test_a_sane_incoming_request_id_is_echoed(shops):
+    shop = await shops()
+    response = await shop.http.post(
+        "/graphql",
+        json={"query": "{ shop { name } }"},
+        headers={"Authorization": f"Bearer {await shop.key()}", "X-Request-Id": "lb-7f3a.9:2"},
+    )
+    assert response.headers["x-request-id"] == "lb-7f3a.9:2"
+
+
+async def test_an_unusable_incoming_request_id_is_replaced(http):
+    response = await http.get("/healthz", headers={"X-Request-Id": "bad id\twith spaces" + "x" * 200})
+    new_id = response.headers["x-request-id"]
+    assert len(new_id) == 32 and new_id.isalnum()
+
+
+async def test_unexpected_error_quotes_the_request_id_of_the_header_and_the_log(
+    shops, monkeypatch, caplog
+):
+    shop = await shops()
+
+    def broken(type_name: str, pk: int) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ids, "encode", broken)
+    caplog.set_level(logging.INFO)
+    response = await shop.post("{ shop { id } }")
+    request_id = response.headers["x-request-id"]
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "INTERNAL", "requestId": request_id}
+    assert request_id in error["message"] and "boom" not in error["message"]
+    [line] = [x for x in request_lines(caplog) if x["request_id"] == request_id]
+    assert (line["outcome"], line["operation"], line["shop_id"]) == ("internal", "shop", shop.id)
+
+
+async def test_each_request_logs_one_json_line_with_operation_shop_and_outcome(shops, caplog):
+    shop = await shops()
+    caplog.set_level(logging.INFO)
+    response = await shop.post("query ShopName { shop { name } }")
+    lines = [x for x in request_lines(caplog) if x["request_id"] == response.headers["x-request-id"]]
+    assert len(lines) == 1
+    line = lines[0]
+    assert {k: line[k] for k in ("method", "path", "status", "operation", "shop_id", "outcome")} == {
+        "method": "POST",
+        "path": "/graphql",
+        "status": 200,
+        "operation": "ShopName",
+        "shop_id": shop.id,
+        "outcome": "ok",
+    }
+    assert line["duration_ms"] >= 0 and line["level"] == "info"
+
+
+async def test_a_rejected_key_is_never_written_to_the_log(http, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "msk_admin_" + "S3cretValue" * 3
+    response = await http.post(
+        "/graphql", json={"query": "{ shop { name } }"}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 401
+    formatter = JsonFormatter()
+    written = "\n".join(formatter.format(r) for r in caplog.records)
+    [line] = [x for x in request_lines(caplog) if x["request_id"] == response.headers["x-request-id"]]
+    assert line["outcome"] == "unauthorized"
+    assert "S3cretValue" not in written
+
+
+def test_the_formatter_scrubs_keys_and_bearer_tokens_from_messages_and_fields():
+    record = logging.makeLogRecord(
+        {"msg": "key msk_partner_abc-DEF_123 used", "name": "x", "levelname": "INFO",
+         "header": "Bearer tok.en/value=="}
+    )
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "key [redacted] used"
+    assert line["header"] == "[redacted]"
+
+
+async def test_metrics_count_requests_by_operation_and_outcome(shops, http):
+    shop = await shops()
+    ok_before = await sample(http, "milestones_graphql_requests_total", operation="CountMe", outcome="ok")
+    seconds_before = await sample(
+        http, "milestones_graphql_request_duration_seconds_count", operation="CountMe"
+    )
+    for _ in range(3):
+        await shop.gql("query CountMe { shop { name } }")
+    assert await sample(
+        http, "milestones_graphql_requests_total", operation="CountMe", outcome="ok"
+    ) == ok_before + 3
+    assert await sample(
+        http, "milestones_graphql_request_duration_seconds_count", operation="CountMe"
+    ) == seconds_before + 3
+
+
+async def test_an_operation_without_a_name_is_labelled_by_its_root_fields(shops, http):
+    shop = await shops()
+    before = await sample(http, "milestones_graphql_requests_total", operation="shop", outcome="ok")
+    await shop.gql("{ shop { name } }")
+    assert await sample(
+        http, "milestones_graphql_requests_total", operation="shop", outcome="ok"
+    ) == before + 1
+
+
+async def test_a_forbidden_field_counts_as_forbidden(shops, http):
+    from engine.enums import Role
+
+    shop = await shops()
+    labels = {"operation": "Secret", "outcome": "forbidden"}
+    before = await sample(http, "milestones_graphql_requests_total", **labels)
+    body = await shop.raw("query Secret { shop { widgetSecret } }", role=Role.PARTNER)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert await sample(http, "milestones_graphql_requests_total", **labels) == before + 1
+
+
+ENGINE_SAMPLES = {
+    "recorded": ("milestones_activities_recorded_total", {"kind": "SIGNUP"}),
+    "duplicates": ("milestones_activity_duplicates_total", {"kind": "SIGNUP"}),
+    "rewards": ("milestones_rewards_issued_total", {"kind": "POINTS"}),
+    "sweeps": ("milestones_sweep_runs_total", {"outcome": "completed"}),
+    "delivered": ("milestones_webhook_deliveries_total", {"outcome": "delivered"}),
+    "failed": ("milestones_webhook_deliveries_total", {"outcome": "failed"}),
+    "subscribers": ("milestones_subscribers_connected", {}),
+}
+
+
+async def engine_samples(http) -> dict[str, float]:
+    return {key: await sample(http, name, **labels) for key, (name, labels) in ENGINE_SAMPLES.items()}
+
+
+async def test_engine_reports_reach_the_metrics(http):
+    before = await engine_samples(http)
+    telemetry.activity_recorded("SIGNUP")
+    telemetry.activity_recorded("SIGNUP", duplicate=True)
+    telemetry.reward_issued("POINTS")
+    telemetry.sweep_finished(0.25, 2)
+    telemetry.webhook_attempted(True)
+    telemetry.webhook_attempted(False)
+    telemetry.subscriber_connected()
+    after = await engine_samples(http)
+    telemetry.subscriber_disconnected()
+    assert {k: after[k] - before[k] for k in before} == {
+        "recorded": 1, "duplicates": 1, "rewards": 1, "sweeps": 1,
+        "delivered": 1, "failed": 1, "subscribers": 1,
+    }
