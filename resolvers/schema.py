@@ -6,14 +6,16 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from resolvers.activity.mutations import ActivityMutation
+from resolvers.customers.queries import CustomerQuery
 from resolvers.masking import MaskUnexpectedErrors
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 
-QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery)
-MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation)
+QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery)
+MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation, ActivityMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -1,0 +1,373 @@
+"""One customer's evaluation inside one transaction: progress moves, milestones are granted
+or revoked, rewards are issued, balances and events follow.
+
+The caller holds the customer's row lock (every activity transaction starts by upserting the
+customer), so everything here is serialized per customer on PostgreSQL and by SQLite's single
+writer; the unique grant key of `issued_rewards` is what makes each grant happen once even so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from engine import codes, events
+from engine.enums import (
+    CODE_REWARDS,
+    IssuedRewardStatus,
+    LedgerAccount,
+    MixedStepMetric,
+    RefundPolicy,
+    RewardEventType,
+    RewardKind,
+    RuleType,
+)
+from engine.rulebook import RuleRef, active_rules
+from models import sql
+
+ONCE = "once"
+POINTS_FEED = frozenset({RuleType.POINTS_EARNED, RuleType.MIXED})
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+@dataclass
+class PendingEvent:
+    type: RewardEventType
+    rule: RuleRef
+    milestone: dict[str, Any]
+    reward_id: int
+    kind: str
+    definition: dict[str, Any]
+    status: str
+    code: str | None
+    expires_at: datetime | None
+    issued_at: datetime
+
+
+@dataclass
+class Evaluation:
+    conn: BaseDBAsyncClient
+    shop_id: int
+    customer_id: int
+    customer_external_id: str
+    at: datetime  # when the activity happened: windows are checked against it
+    now: datetime
+    activity_id: int | None = None
+    points_delta: int = 0
+    credit_delta: int = 0
+    issued: list[int] = field(default_factory=list)
+    last_seq: int | None = None
+    _pending: list[PendingEvent] = field(default_factory=list)
+    _points_rules: list[RuleRef] | None = None
+
+    # --- progress -------------------------------------------------------------------------
+
+    async def advance(self, rule: RuleRef, delta: int) -> int:
+        """Add `delta` to a non-MIXED rule's progress; grant what is newly met, or revoke what
+        is no longer met under REVOKE_UNREDEEMED. Returns the new value."""
+        row = await sql.fetch_one(
+            self.conn,
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
+            " VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET value = rule_progress.value + excluded.value, updated_at = excluded.updated_at"
+            " RETURNING value",
+            self.shop_id,
+            rule.id,
+            self.customer_id,
+            delta,
+            self.now,
+        )
+        new = int(row["value"])
+        old = new - delta
+        if delta > 0:
+            await self.grant_between(rule, old, new)
+        elif delta < 0 and rule.refund_policy == RefundPolicy.REVOKE_UNREDEEMED:
+            await self.revoke_above(rule, new)
+        return new
+
+    async def set_value(self, rule: RuleRef, value: int) -> None:
+        """Set a rule's progress to a value computed elsewhere (subscription rules)."""
+        await sql.execute(
+            self.conn,
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
+            " VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET value = excluded.value, updated_at = excluded.updated_at",
+            self.shop_id,
+            rule.id,
+            self.customer_id,
+            value,
+            self.now,
+        )
+
+    async def advance_mixed(self, rule: RuleRef, metric: MixedStepMetric, amount: int) -> None:
+        """Count `amount` toward the current step if it measures `metric`. A completed step
+        grants its reward and the next step starts from zero: the surplus does not carry."""
+        if amount <= 0:
+            return
+        row = await sql.fetch_one(
+            self.conn,
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
+            " VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET updated_at = rule_progress.updated_at RETURNING value, step",
+            self.shop_id,
+            rule.id,
+            self.customer_id,
+            self.now,
+        )
+        step = int(row["step"])
+        current = await sql.fetch_one(
+            self.conn,
+            "SELECT id, position, threshold, step_metric, reward FROM milestones"
+            " WHERE rule_id = $1 AND retired_at IS NULL ORDER BY position LIMIT 1 OFFSET $2",
+            rule.id,
+            step,
+        )
+        if current is None or current["step_metric"] != metric.value:
+            return
+        value = int(row["value"]) + amount
+        if value >= int(current["threshold"]):
+            await self.grant(rule, current, ONCE)
+            step, value = step + 1, 0
+        await sql.execute(
+            self.conn,
+            "UPDATE rule_progress SET value = $1, step = $2, updated_at = $3"
+            " WHERE rule_id = $4 AND customer_id = $5",
+            value,
+            step,
+            self.now,
+            rule.id,
+            self.customer_id,
+        )
+
+    async def feed_points(self, points: int, source: RuleRef | None) -> None:
+        """Points credited now count toward POINTS_EARNED rules and MIXED points steps, except
+        points rewarded by a POINTS_EARNED rule, and never toward the rule that rewarded them."""
+        if points <= 0 or (source is not None and source.type == RuleType.POINTS_EARNED):
+            return
+        if self._points_rules is None:
+            self._points_rules = await active_rules(self.conn, self.shop_id, POINTS_FEED)
+        for rule in self._points_rules:
+            if (source is not None and rule.id == source.id) or not rule.in_window(self.at):
+                continue
+            if rule.type == RuleType.POINTS_EARNED:
+                await self.advance(rule, points)
+            else:
+                await self.advance_mixed(rule, MixedStepMetric.POINTS_EARNED, points)
+
+    # --- grants ---------------------------------------------------------------------------
+
+    async def grant_between(self, rule: RuleRef, low: int, high: int) -> None:
+        """Grant, in ascending order, every milestone with low < threshold <= high."""
+        milestones = await sql.fetch(
+            self.conn,
+            "SELECT id, position, threshold, reward FROM milestones WHERE rule_id = $1"
+            " AND retired_at IS NULL AND threshold > $2 AND threshold <= $3"
+            " ORDER BY threshold, position",
+            rule.id,
+            low,
+            high,
+        )
+        for milestone in milestones:
+            await self.grant(rule, milestone, await self.grant_key(rule, int(milestone["id"])))
+
+    async def grant_key(self, rule: RuleRef, milestone_id: int) -> str:
+        """KEEP grants a milestone once ever; REVOKE_UNREDEEMED once per revocation."""
+        if rule.refund_policy != RefundPolicy.REVOKE_UNREDEEMED:
+            return ONCE
+        row = await sql.fetch_one(
+            self.conn,
+            "SELECT count(*) AS n FROM issued_rewards WHERE rule_id = $1 AND milestone_id = $2"
+            " AND customer_id = $3 AND status = 'REVOKED'",
+            rule.id,
+            milestone_id,
+            self.customer_id,
+        )
+        return f"g{int(row['n'])}"
+
+    async def grant(self, rule: RuleRef, milestone: dict[str, Any], key: str) -> int | None:
+        """Issue the milestone's reward unless (rule, milestone, customer, key) was granted;
+        returns the issued reward's id, or None when it already was."""
+        definition = _json(milestone["reward"])
+        kind = RewardKind(definition["kind"])
+        code = codes.new_code() if kind in CODE_REWARDS else None
+        expires_at = None
+        if code and rule.reward_expiry_days:
+            expires_at = self.now + timedelta(days=rule.reward_expiry_days)
+        row = await sql.fetch_one(
+            self.conn,
+            "INSERT INTO issued_rewards (shop_id, customer_id, rule_id, milestone_id, activity_id,"
+            " grant_key, kind, reward, status, code, expires_at, issued_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            " ON CONFLICT (rule_id, milestone_id, customer_id, grant_key) DO NOTHING RETURNING id",
+            self.shop_id,
+            self.customer_id,
+            rule.id,
+            int(milestone["id"]),
+            self.activity_id,
+            key,
+            kind.value,
+            json.dumps(definition, separators=(",", ":")),
+            IssuedRewardStatus.ISSUED.value,
+            code,
+            expires_at,
+            self.now,
+        )
+        if row is None:
+            return None
+        reward_id = int(row["id"])
+        self.issued.append(reward_id)
+        if kind == RewardKind.POINTS:
+            await self.ledger(LedgerAccount.POINTS, definition["points"], "REWARD", reward_id)
+        elif kind == RewardKind.STORE_CREDIT:
+            await self.ledger(LedgerAccount.STORE_CREDIT, definition["amount"], "REWARD", reward_id)
+        self._pending.append(
+            PendingEvent(
+                RewardEventType.REWARD_ISSUED, rule, milestone, reward_id, kind.value, definition,
+                IssuedRewardStatus.ISSUED.value, code, expires_at, self.now,
+            )
+        )
+        if kind == RewardKind.POINTS:
+            await self.feed_points(definition["points"], rule)
+        return reward_id
+
+    async def revoke_above(self, rule: RuleRef, value: int) -> None:
+        """Revoke the live grants of milestones above `value`: codes not yet redeemed are
+        revoked; points and credit are debited, even into a negative balance."""
+        rows = await sql.fetch(
+            self.conn,
+            "SELECT r.id, r.kind, r.reward, r.code, r.expires_at, r.issued_at, m.id AS milestone_id,"
+            " m.position, m.threshold FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
+            " WHERE r.rule_id = $1 AND r.customer_id = $2 AND r.status = 'ISSUED'"
+            " AND m.threshold > $3 ORDER BY m.threshold DESC, r.id DESC",
+            rule.id,
+            self.customer_id,
+            value,
+        )
+        for row in rows:
+            await self.revoke(rule, row)
+
+    async def revoke(self, rule: RuleRef, row: dict[str, Any]) -> None:
+        changed = await sql.execute(
+            self.conn,
+            "UPDATE issued_rewards SET status = 'REVOKED', revoked_at = $1"
+            " WHERE id = $2 AND status = 'ISSUED'",
+            self.now,
+            int(row["id"]),
+        )
+        if not changed:
+            return
+        definition = _json(row["reward"])
+        kind = RewardKind(row["kind"])
+        if kind == RewardKind.POINTS:
+            await self.ledger(LedgerAccount.POINTS, -definition["points"], "REVOKE", int(row["id"]))
+        elif kind == RewardKind.STORE_CREDIT:
+            await self.ledger(LedgerAccount.STORE_CREDIT, -definition["amount"], "REVOKE", int(row["id"]))
+        milestone = {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]}
+        self._pending.append(
+            PendingEvent(
+                RewardEventType.REWARD_REVOKED, rule, milestone, int(row["id"]), kind.value,
+                definition, IssuedRewardStatus.REVOKED.value, row["code"],
+                sql.to_datetime(row["expires_at"]), sql.to_datetime(row["issued_at"]),
+            )
+        )
+
+    # --- ledgers, events, balances -----------------------------------------------------------
+
+    async def ledger(
+        self, account: LedgerAccount, delta: int, reason: str, issued_reward_id: int | None = None
+    ) -> None:
+        await sql.execute(
+            self.conn,
+            "INSERT INTO ledger_entries (shop_id, customer_id, account, delta, reason, activity_id,"
+            " issued_reward_id, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            self.shop_id,
+            self.customer_id,
+            account.value,
+            delta,
+            reason,
+            self.activity_id,
+            issued_reward_id,
+            self.at,
+            self.now,
+        )
+        if account == LedgerAccount.POINTS:
+            self.points_delta += delta
+        else:
+            self.credit_delta += delta
+
+    def add_event(self, event: PendingEvent) -> None:
+        self._pending.append(event)
+
+    async def append_events(self) -> None:
+        """Write the collected events last, so the shop's sequence lock is held briefly."""
+        for event in self._pending:
+            self.last_seq = await events.append(
+                self.conn,
+                shop_id=self.shop_id,
+                type=event.type,
+                customer_id=self.customer_id,
+                rule_id=event.rule.id,
+                milestone_id=int(event.milestone["id"]),
+                issued_reward_id=event.reward_id,
+                payload=self._payload(event),
+                at=self.now,
+            )
+        self._pending.clear()
+
+    def _payload(self, event: PendingEvent) -> dict[str, Any]:
+        return {
+            "customer": {"id": self.customer_id, "externalId": self.customer_external_id},
+            "rule": {"id": event.rule.id, "name": event.rule.name, "type": event.rule.type.value},
+            "milestone": {
+                "id": int(event.milestone["id"]),
+                "position": int(event.milestone["position"]),
+                "threshold": int(event.milestone["threshold"]),
+            },
+            "reward": {
+                "id": event.reward_id,
+                "kind": event.kind,
+                "status": event.status,
+                "code": event.code,
+                "expiresAt": event.expires_at.isoformat() if event.expires_at else None,
+                "issuedAt": event.issued_at.isoformat(),
+                "definition": event.definition,
+            },
+        }
+
+    async def finish(self, customer_sets: dict[str, Any] | None = None) -> None:
+        """Apply balance changes (and the caller's customer updates) in one statement, then
+        append the events."""
+        sets = dict(customer_sets or {})
+        if self.points_delta:
+            sets["points_balance"] = ("+", self.points_delta)
+        if self.credit_delta:
+            sets["store_credit_balance"] = ("+", self.credit_delta)
+        await update_customer(self.conn, self.customer_id, sets)
+        await self.append_events()
+
+
+async def update_customer(conn: BaseDBAsyncClient, customer_id: int, sets: dict[str, Any]) -> None:
+    """`sets` maps a column to ("+", n) to add, ("max", t) to keep the later time, ("=", v)."""
+    if not sets:
+        return
+    clauses, params = [], []
+    for column, (op, value) in sets.items():
+        params.append(value)
+        mark = f"${len(params)}"
+        if op == "+":
+            clauses.append(f"{column} = {column} + {mark}")
+        elif op == "max":
+            clauses.append(f"{column} = {sql.greatest(conn)}({column}, {mark})")
+        else:
+            clauses.append(f"{column} = {mark}")
+    params.append(customer_id)
+    await sql.execute(
+        conn, f"UPDATE customers SET {', '.join(clauses)} WHERE id = ${len(params)}", *params
+    )

@@ -1,0 +1,129 @@
+"""Inputs of the record* mutations: the store's customer id, the event's own id, its data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from engine.activities import ActivityInput
+from engine.enums import ActivityKind
+
+OCCURRED_AT = "When it happened (default now); at most 5 minutes in the future."
+
+
+@strawberry.input
+class RecordOrderInput:
+    customer_external_id: str
+    order_id: str
+    total: Decimal
+    currency: str
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+    email: str | None = None
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.ORDER_PLACED, self.customer_external_id, self.order_id,
+            self.occurred_at, self.email, amount=self.total, currency=self.currency,
+        )
+
+
+@strawberry.input
+class RecordRefundInput:
+    customer_external_id: str
+    refund_id: str
+    order_id: str
+    amount: Decimal
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.ORDER_REFUNDED, self.customer_external_id, self.refund_id,
+            self.occurred_at, amount=self.amount, order_id=self.order_id,
+        )
+
+
+@strawberry.input
+class RecordReviewInput:
+    customer_external_id: str
+    review_id: str
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.REVIEW_POSTED, self.customer_external_id, self.review_id, self.occurred_at
+        )
+
+
+@strawberry.input
+class RecordReferralInput:
+    customer_external_id: str = strawberry.field(description="The referrer, who is rewarded.")
+    referral_id: str
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.REFERRAL_COMPLETED, self.customer_external_id, self.referral_id,
+            self.occurred_at,
+        )
+
+
+@strawberry.input
+class RecordSubscriptionBillingInput:
+    customer_external_id: str
+    billing_id: str
+    contract_id: str
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.SUBSCRIPTION_BILLED, self.customer_external_id, self.billing_id,
+            self.occurred_at, contract_id=self.contract_id,
+        )
+
+
+@strawberry.input(description="A contract cancelled or expired: its consecutive cycles reset.")
+class RecordSubscriptionCancellationInput:
+    customer_external_id: str
+    contract_id: str
+    cancellation_id: str | None = strawberry.field(
+        default=None,
+        description="The cancellation's own id; defaults to the contract id. Give one when a "
+        "contract can be cancelled more than once.",
+    )
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.SUBSCRIPTION_CANCELLED, self.customer_external_id,
+            self.cancellation_id or self.contract_id, self.occurred_at, contract_id=self.contract_id,
+        )
+
+
+@strawberry.input(description="Points from the store's other earning programs.")
+class RecordPointsEarnedInput:
+    customer_external_id: str
+    entry_id: str
+    points: int
+    source: str | None = None
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.POINTS_EARNED, self.customer_external_id, self.entry_id,
+            self.occurred_at, points=self.points, source=self.source,
+        )
+
+
+@strawberry.input
+class RecordSignupInput:
+    customer_external_id: str
+    email: str | None = None
+    occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
+
+    def to_activity(self) -> ActivityInput:
+        return ActivityInput(
+            ActivityKind.SIGNUP, self.customer_external_id, self.customer_external_id,
+            self.occurred_at, self.email,
+        )

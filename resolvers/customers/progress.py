@@ -1,0 +1,115 @@
+"""Progress as GraphQL, loaded for a whole page of customers at once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from engine.definitions import threshold_decimal
+from engine.enums import RuleStatus, RuleType
+from engine.progress import RuleProgressView, progress_for
+from models import Customer as CustomerRow
+from models import MilestoneRule as RuleRow
+from resolvers.context import Info
+from resolvers.customers.rewards import IssuedReward
+from resolvers.rules.types import Milestone, MilestoneRule
+
+
+@strawberry.enum
+class MilestoneProgressStatus(Enum):
+    REACHED = "REACHED"
+    NEXT = "NEXT"
+    LOCKED = "LOCKED"
+
+
+@strawberry.type
+class MilestoneProgress:
+    milestone: Milestone
+    status: MilestoneProgressStatus
+    issued_reward: IssuedReward | None
+
+
+@strawberry.type(description="One subscription contract's consecutive billing cycles.")
+class SubscriptionContractProgress:
+    contract_id: str
+    status: str
+    cycles: int
+
+
+@strawberry.type
+class RuleProgress:
+    view: strawberry.Private[RuleProgressView]
+
+    @strawberry.field
+    def rule(self) -> MilestoneRule:
+        return MilestoneRule(row=self.view.rule)
+
+    def _amount(self, info: Info, value: int | None, metric: str | None = None) -> Decimal | None:
+        if value is None:
+            return None
+        rule_type = RuleType(self.view.rule.type)
+        if rule_type == RuleType.MIXED:
+            metric = metric or self.view.next_metric
+        return threshold_decimal(rule_type, metric, value, info.context.shop.currency)
+
+    @strawberry.field(
+        description="Orders, money, points, reviews, inactive days or the best contract's "
+        "cycles; for MIXED rules, the count within the current step."
+    )
+    def value(self, info: Info) -> Decimal:
+        return self._amount(info, self.view.value)
+
+    @strawberry.field
+    def next_threshold(self, info: Info) -> Decimal | None:
+        return self._amount(info, self.view.next_threshold)
+
+    @strawberry.field
+    def remaining(self, info: Info) -> Decimal | None:
+        return self._amount(info, self.view.remaining)
+
+    @strawberry.field(description="From 0 to 1: how far toward the next milestone or step.")
+    def fraction(self) -> float:
+        return self.view.fraction
+
+    @strawberry.field(description="MIXED only: the index of the current step (= steps when done).")
+    def current_step(self) -> int | None:
+        return self.view.current_step
+
+    @strawberry.field
+    def milestones(self) -> list[MilestoneProgress]:
+        rule_type = RuleType(self.view.rule.type)
+        return [
+            MilestoneProgress(
+                milestone=Milestone(row=state.milestone, rule_type=rule_type),
+                status=MilestoneProgressStatus(state.status),
+                issued_reward=IssuedReward(row=state.reward) if state.reward else None,
+            )
+            for state in self.view.milestones
+        ]
+
+    @strawberry.field(description="SUBSCRIPTION_CYCLES only: each contract of the customer.")
+    def contracts(self) -> list[SubscriptionContractProgress]:
+        return [
+            SubscriptionContractProgress(contract_id=c.contract_id, status=c.status, cycles=c.cycles)
+            for c in self.view.contracts
+        ]
+
+
+def progress_loader(info: Info, *, widget: bool) -> DataLoader:
+    """Progress of many customers in a fixed number of queries. The widget sees only ACTIVE
+    rules shown on it (never INACTIVITY); admins see every rule."""
+    shop_id = info.context.shop.id
+
+    async def load(customers: list[CustomerRow]) -> list[list[RuleProgress]]:
+        query = RuleRow.filter(shop_id=shop_id)
+        if widget:
+            query = query.filter(status=RuleStatus.ACTIVE.value).exclude(type=RuleType.INACTIVITY.value)
+        rules = await query.order_by("id")
+        views = await progress_for(customers, rules)
+        return [[RuleProgress(view=v) for v in views[c.id]] for c in customers]
+
+    name = "widget_progress" if widget else "progress"
+    return info.context.loader(name, lambda: DataLoader(load_fn=load, cache_key_fn=lambda c: c.id))

@@ -1,0 +1,71 @@
+"""Issued rewards as GraphQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from engine.enums import RuleType
+from models import IssuedReward as RewardRow
+from resolvers import ids
+from resolvers.context import Info
+from resolvers.enums import IssuedRewardStatus, RewardKind
+from resolvers.loaders import milestone_by_id, rule_by_id
+from resolvers.rewards import Reward, reward_of
+from resolvers.rules.types import Milestone, MilestoneRule
+
+
+@strawberry.type
+class IssuedReward:
+    row: strawberry.Private[RewardRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return ids.encode("IssuedReward", self.row.id)
+
+    @strawberry.field
+    def kind(self) -> RewardKind:
+        return RewardKind(self.row.kind)
+
+    @strawberry.field(description="Points and store credit are applied at issue.")
+    def status(self) -> IssuedRewardStatus:
+        return IssuedRewardStatus(self.row.status)
+
+    @strawberry.field(description="The discount or gift code, for code rewards.")
+    def code(self) -> str | None:
+        return self.row.code
+
+    @strawberry.field
+    def expires_at(self) -> datetime | None:
+        return self.row.expires_at
+
+    @strawberry.field
+    def issued_at(self) -> datetime:
+        return self.row.issued_at
+
+    @strawberry.field
+    def redeemed_at(self) -> datetime | None:
+        return self.row.redeemed_at
+
+    @strawberry.field
+    def revoked_at(self) -> datetime | None:
+        return self.row.revoked_at
+
+    @strawberry.field(description="The reward as defined when it was issued.")
+    def reward(self) -> Reward:
+        return reward_of(self.row.reward)
+
+    @strawberry.field
+    def customer_id(self) -> strawberry.ID:
+        return ids.encode("Customer", self.row.customer_id)
+
+    @strawberry.field
+    async def rule(self, info: Info) -> MilestoneRule:
+        return MilestoneRule(row=await rule_by_id(info).load(self.row.rule_id))
+
+    @strawberry.field
+    async def milestone(self, info: Info) -> Milestone:
+        rule = await rule_by_id(info).load(self.row.rule_id)
+        row = await milestone_by_id(info).load(self.row.milestone_id)
+        return Milestone(row=row, rule_type=RuleType(rule.type))
