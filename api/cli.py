@@ -8,19 +8,35 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
+from engine.clock import as_utc
 from engine.enums import Plan, Role
-from engine.errors import DomainError
 
 
 class CliError(Exception):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments get one line naming the problem, not the whole usage text."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _time(value: str) -> datetime:
+    """An ISO 8601 time; without an offset it is UTC."""
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="milestones", description="Milestones rewards engine.")
+    parser = _Parser(prog="milestones", description="Milestones rewards engine.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the GraphQL server")
@@ -47,13 +63,27 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", default="schema.graphql")
 
     sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
-    sweep.add_argument("--as-of", type=datetime.fromisoformat, default=None)
+    sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time (default: now)")
     return parser
 
 
+def _where(url: str) -> str:
+    """The database a URL names, without its credentials."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+async def _open_database(url: str) -> None:
+    try:
+        await db.migrate(url)
+        await db.connect(url)
+    except Exception as error:  # noqa: BLE001 - every driver has its own exceptions
+        raise CliError(f"cannot use the database {_where(url)}: {error}") from error
+
+
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[None]]) -> None:
-    await db.migrate(settings.database_url)
-    await db.connect(settings.database_url)
+    await _open_database(settings.database_url)
     try:
         await work()
     finally:
@@ -77,7 +107,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
         serve(settings, host=args.host, port=args.port, workers=args.workers, demo=args.demo)
     elif args.command == "migrate":
-        asyncio.run(db.migrate(settings.database_url))
+        asyncio.run(_with_db(settings, _nothing))
         print("migrations applied")
     elif args.command == "export-schema":
         from resolvers.schema import schema_sdl
@@ -90,6 +120,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_with_db(settings, lambda: _create_key(args)))
     elif args.command == "sweep":
         asyncio.run(_with_db(settings, lambda: _sweep(args)))
+
+
+async def _nothing() -> None:
+    pass
 
 
 async def _create_shop(args: argparse.Namespace) -> None:
@@ -125,14 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         _run(args, settings)
-    except DomainError as error:
-        print(f"milestones: error: {error}", file=sys.stderr)
-        return 2
-    except (CliError, ValueError, OSError) as error:
-        print(f"milestones: error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # noqa: BLE001
+        # A command line answers in one line: a refused value (a domain error lists its
+        # problems), an unknown shop, an unreachable or misconfigured database all come here.
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"milestones: error: {message}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -51,8 +51,12 @@ def tortoise_config(url: str) -> dict:
     }
 
 
-# For the `tortoise` command line (makemigrations).
-TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+def __getattr__(name: str):
+    # `TORTOISE_ORM`, for the `tortoise` command line (makemigrations), is built on first use:
+    # building it at import would make a bad DATABASE_URL fail every importer with a traceback.
+    if name == "TORTOISE_ORM":
+        return tortoise_config(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def migrate(url: str) -> None:
