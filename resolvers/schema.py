@@ -8,17 +8,22 @@ from strawberry.tools import merge_types
 
 from resolvers.activity.mutations import ActivityMutation
 from resolvers.customers.queries import CustomerQuery
+from resolvers.events.queries import EventQuery
+from resolvers.events.subscription import EventSubscription
+from resolvers.execution import ExecutionContext
 from resolvers.masking import MaskUnexpectedErrors
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 
-QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery)
+QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery, EventQuery)
 MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation, ActivityMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)
+SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
+Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 
 
@@ -30,6 +35,8 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
+    execution_context_class=ExecutionContext,
     extensions=[
         MaskUnexpectedErrors,
         OperationFacts,

@@ -1,0 +1,1 @@
+"""Reward events: the polling connection, the subscription, and their one public rendering."""

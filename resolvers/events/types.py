@@ -1,0 +1,66 @@
+"""The GraphQL `RewardEvent`: a row of the log, its ids global, its body rendered once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from models import RewardEvent as RewardEventRow
+from resolvers import ids
+from resolvers.enums import RewardEventType
+from resolvers.events.render import event_cursor, event_id, render
+
+
+@strawberry.type(description="A change to an issued reward, from the shop's ordered event log.")
+class RewardEvent:
+    row: strawberry.Private[RewardEventRow]
+    currency: strawberry.Private[str]
+
+    @strawberry.field(description="Stable: the same event always has the same id.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(event_id(self.row))
+
+    @strawberry.field(description="Pass as `after` to resume right after this event.")
+    def cursor(self) -> str:
+        return event_cursor(self.row)
+
+    @strawberry.field
+    def type(self) -> RewardEventType:
+        return RewardEventType(self.row.type)
+
+    @strawberry.field
+    def occurred_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field
+    def customer_id(self) -> strawberry.ID:
+        return ids.encode("Customer", self.row.customer_id)
+
+    @strawberry.field(description="The store's own id of the customer.")
+    def customer_external_id(self) -> str | None:
+        return (self.row.payload.get("customer") or {}).get("externalId")
+
+    @strawberry.field
+    def rule_id(self) -> strawberry.ID:
+        return ids.encode("MilestoneRule", self.row.rule_id)
+
+    @strawberry.field
+    def milestone_id(self) -> strawberry.ID:
+        return ids.encode("Milestone", self.row.milestone_id)
+
+    @strawberry.field
+    def issued_reward_id(self) -> strawberry.ID:
+        return ids.encode("IssuedReward", self.row.issued_reward_id)
+
+    @strawberry.field(
+        description="The whole event as webhooks deliver it: customer, rule, milestone and a "
+        "snapshot of the reward (money as decimal strings)."
+    )
+    def data(self) -> JSON:
+        return self.public()
+
+    def public(self) -> dict[str, Any]:
+        return render(self.row, self.currency)

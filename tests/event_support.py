@@ -1,0 +1,141 @@
+"""Helpers for the event log's tests: events written the way the engine writes them, and a
+GraphQL websocket client speaking graphql-transport-ws (or the legacy graphql-ws)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from httpx_ws import aconnect_ws
+from httpx_ws.transport import ASGIWebSocketTransport
+from tortoise.transactions import in_transaction
+
+from engine import events
+from engine.enums import RewardEventType
+
+TRANSPORT_WS = "graphql-transport-ws"
+LEGACY_WS = "graphql-ws"
+
+SUBSCRIBE = """
+subscription Follow($after: String, $types: [RewardEventType!], $customerId: ID) {
+  rewardEvents(after: $after, types: $types, customerId: $customerId) {
+    id cursor type customerId customerExternalId data
+  }
+}
+"""
+
+
+def payload(customer_id: int, n: int, *, currency: str = "USD") -> dict[str, Any]:
+    """An event payload shaped as the engine writes it (raw ids, money in minor units)."""
+    return {
+        "customer": {"id": customer_id, "externalId": f"cust-{customer_id}"},
+        "rule": {"id": 7, "name": "Loyal customer", "type": "AMOUNT_SPENT"},
+        "milestone": {"id": 70 + n, "position": n, "threshold": 5000 * (n + 1)},
+        "reward": {
+            "id": 900 + n,
+            "kind": "FIXED_DISCOUNT",
+            "status": "ISSUED",
+            "code": f"CODE-{n}",
+            "expiresAt": None,
+            "issuedAt": "2026-01-02T03:04:05+00:00",
+            "definition": {
+                "kind": "FIXED_DISCOUNT",
+                "currency": currency,
+                "amount": 1250,
+                "minimumSubtotal": None,
+            },
+        },
+    }
+
+
+async def append_event(
+    shop_id: int,
+    *,
+    type: RewardEventType = RewardEventType.REWARD_ISSUED,
+    customer_id: int = 1,
+    n: int = 0,
+    announce: bool = True,
+) -> int:
+    """One event in its own transaction, announced after commit; returns its seq."""
+    async with in_transaction() as conn:
+        seq = await events.append(
+            conn,
+            shop_id=shop_id,
+            type=type,
+            customer_id=customer_id,
+            rule_id=7,
+            milestone_id=70 + n,
+            issued_reward_id=900 + n,
+            payload=payload(customer_id, n),
+            at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        )
+    if announce:
+        events.committed(shop_id, seq)
+    return seq
+
+
+class GraphQLSocket:
+    def __init__(self, ws, protocol: str) -> None:
+        self.ws = ws
+        self.protocol = protocol
+        self._ids = 0
+
+    async def init(self, key: str) -> dict:
+        await self.ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
+        )
+        return await self.message()
+
+    async def message(self, timeout: float = 10) -> dict:
+        return json.loads(await self.ws.receive_text(timeout=timeout))
+
+    async def subscribe(self, query: str = SUBSCRIBE, variables: dict | None = None) -> str:
+        self._ids += 1
+        op_id = str(self._ids)
+        start = "subscribe" if self.protocol == TRANSPORT_WS else "start"
+        await self.ws.send_json(
+            {"id": op_id, "type": start, "payload": {"query": query, "variables": variables or {}}}
+        )
+        return op_id
+
+    async def next(self, timeout: float = 10) -> dict:
+        """The next `data` of a subscription; fails on anything else but keep-alives."""
+        while True:
+            message = await self.message(timeout)
+            if message["type"] in ("ka", "ping", "pong"):
+                continue
+            assert message["type"] in ("next", "data"), message
+            assert not message["payload"].get("errors"), message
+            return message["payload"]["data"]
+
+    async def events(self, count: int, timeout: float = 10) -> list[dict]:
+        return [(await self.next(timeout))["rewardEvents"] for _ in range(count)]
+
+    async def nothing_within(self, seconds: float) -> bool:
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+            message = await self.message(seconds)
+            return message["type"] in ("ka", "ping", "pong")
+        return True
+
+
+@contextlib.asynccontextmanager
+async def graphql_socket(app, protocol: str = TRANSPORT_WS) -> AsyncIterator[GraphQLSocket]:
+    transport = ASGIWebSocketTransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws:
+            yield GraphQLSocket(ws, protocol)
+
+
+@contextlib.asynccontextmanager
+async def subscriber(app, key: str, variables: dict | None = None, protocol: str = TRANSPORT_WS):
+    """An authenticated socket already subscribed to rewardEvents."""
+    async with graphql_socket(app, protocol) as socket:
+        ack = await socket.init(key)
+        assert ack["type"] == "connection_ack", ack
+        await socket.subscribe(variables=variables)
+        yield socket

@@ -1,0 +1,143 @@
+"""The reward event log: written with the change it reports, read by polling in commit order."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from tortoise.transactions import in_transaction
+
+from engine import clock, events
+from engine.enums import RewardEventType, Role
+from resolvers.ids import decode_cursor, encode_cursor
+from tests.event_support import append_event
+
+EVENTS = """
+query Events($first: Int, $after: String, $types: [RewardEventType!], $customerId: ID) {
+  rewardEvents(first: $first, after: $after, types: $types, customerId: $customerId) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id cursor type occurredAt customerId customerExternalId ruleId milestoneId issuedRewardId
+      data
+    }
+  }
+}
+"""
+
+
+async def test_polling_pages_through_events_in_commit_order_and_resumes_after_a_cursor(shops):
+    shop = await shops()
+    seqs = [await append_event(shop.id, n=n) for n in range(5)]
+    page = (await shop.gql(EVENTS, {"first": 2}, role=Role.PARTNER))["rewardEvents"]
+    assert [n["cursor"] for n in page["nodes"]] == [encode_cursor(s) for s in seqs[:2]]
+    assert page["pageInfo"] == {"hasNextPage": True, "endCursor": encode_cursor(seqs[1])}
+    assert page["totalCount"] == 5
+    rest = await shop.gql(EVENTS, {"first": 10, "after": page["pageInfo"]["endCursor"]})
+    assert [n["cursor"] for n in rest["rewardEvents"]["nodes"]] == [encode_cursor(s) for s in seqs[2:]]
+    assert rest["rewardEvents"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_an_event_renders_global_ids_and_money_as_decimal_strings(shops):
+    shop = await shops()
+    seq = await append_event(shop.id, customer_id=5, n=1)
+    [node] = (await shop.gql(EVENTS, {}))["rewardEvents"]["nodes"]
+    event_id = node["id"]
+    assert event_id.startswith("gid://milestones/RewardEvent/")
+    assert node["cursor"] == encode_cursor(seq)
+    assert node["type"] == "REWARD_ISSUED"
+    assert node["occurredAt"] == "2026-01-02T03:04:05+00:00"
+    assert node["customerId"] == "gid://milestones/Customer/5"
+    assert node["customerExternalId"] == "cust-5"
+    assert node["ruleId"] == "gid://milestones/MilestoneRule/7"
+    assert node["milestoneId"] == "gid://milestones/Milestone/71"
+    assert node["issuedRewardId"] == "gid://milestones/IssuedReward/901"
+    assert node["data"] == {
+        "id": event_id,
+        "cursor": encode_cursor(seq),
+        "type": "REWARD_ISSUED",
+        "occurredAt": "2026-01-02T03:04:05+00:00",
+        "customer": {"id": "gid://milestones/Customer/5", "externalId": "cust-5"},
+        "rule": {"id": "gid://milestones/MilestoneRule/7", "name": "Loyal customer", "type": "AMOUNT_SPENT"},
+        "milestone": {"id": "gid://milestones/Milestone/71", "position": 1, "threshold": "100.00"},
+        "reward": {
+            "id": "gid://milestones/IssuedReward/901",
+            "kind": "FIXED_DISCOUNT",
+            "status": "ISSUED",
+            "code": "CODE-1",
+            "expiresAt": None,
+            "issuedAt": "2026-01-02T03:04:05+00:00",
+            "definition": {
+                "kind": "FIXED_DISCOUNT",
+                "currency": "USD",
+                "amount": "12.50",
+                "minimumSubtotal": None,
+            },
+        },
+    }
+
+
+async def test_polling_filters_by_type_and_customer(shops):
+    shop = await shops()
+    await append_event(shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=5)
+    await append_event(shop.id, type=RewardEventType.REWARD_EXPIRED, customer_id=6)
+    wanted = await append_event(shop.id, type=RewardEventType.REWARD_EXPIRED, customer_id=5)
+    data = await shop.gql(
+        EVENTS, {"types": ["REWARD_EXPIRED"], "customerId": "gid://milestones/Customer/5"}
+    )
+    assert [n["cursor"] for n in data["rewardEvents"]["nodes"]] == [encode_cursor(wanted)]
+
+
+async def test_events_of_another_shop_are_never_listed(shops):
+    shop, other = await shops(), await shops()
+    await append_event(other.id)
+    data = await shop.gql(EVENTS, {})
+    assert data["rewardEvents"]["nodes"] == []
+
+
+async def test_a_storefront_key_may_not_read_events(shops):
+    shop = await shops()
+    body = await shop.raw(EVENTS, {}, role=Role.STOREFRONT)
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_malformed_cursor_or_customer_id_is_invalid(shops):
+    shop = await shops()
+    for variables in ({"after": "not-a-cursor"}, {"customerId": "gid://milestones/Shop/1"}):
+        body = await shop.raw(EVENTS, variables)
+        assert body["errors"][0]["extensions"]["code"] == "INVALID"
+
+
+async def test_concurrent_writers_never_make_an_event_visible_behind_a_read_cursor(shops):
+    """Readers poll while writers hold their transactions open for random times: every event
+    a reader ever sees lies beyond everything it saw before, so resuming never skips one."""
+    shop = await shops()
+
+    async def writer(n: int) -> None:
+        async with in_transaction() as conn:
+            seq = await events.append(
+                conn, shop_id=shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=1,
+                rule_id=7, milestone_id=70, issued_reward_id=900 + n, payload={}, at=clock.now(),
+            )
+            await asyncio.sleep(random.random() / 50)
+        events.committed(shop.id, seq)
+
+    async def reader(seen: list[str], done: asyncio.Event) -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()
+            page = await shop.gql(EVENTS, {"first": 100, "after": encode_cursor(cursor)})
+            for node in page["rewardEvents"]["nodes"]:
+                seen.append(node["issuedRewardId"])
+                cursor = decode_cursor(node["cursor"])
+            if finished and not page["rewardEvents"]["nodes"]:
+                return
+
+    done = asyncio.Event()
+    seen: list[str] = []
+    reading = asyncio.create_task(reader(seen, done))
+    await asyncio.gather(*(writer(n) for n in range(60)))
+    done.set()
+    await reading
+    assert sorted(seen) == sorted(f"gid://milestones/IssuedReward/{900 + n}" for n in range(60))
+    assert len(seen) == 60
