@@ -63,6 +63,7 @@ class Evaluation:
     points_delta: int = 0
     credit_delta: int = 0
     issued: list[int] = field(default_factory=list)
+    issued_kinds: list[str] = field(default_factory=list)
     last_seq: int | None = None
     _pending: list[PendingEvent] = field(default_factory=list)
     _points_rules: list[RuleRef] | None = None
@@ -223,6 +224,7 @@ class Evaluation:
             return None
         reward_id = int(row["id"])
         self.issued.append(reward_id)
+        self.issued_kinds.append(kind.value)
         if kind == RewardKind.POINTS:
             await self.ledger(LedgerAccount.POINTS, definition["points"], "REWARD", reward_id)
         elif kind == RewardKind.STORE_CREDIT:

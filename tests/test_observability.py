@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
+from tests.builders import gift, make_rule, order, points
 
 
 def request_lines(caplog) -> list[dict]:
@@ -163,12 +164,12 @@ ENGINE_SAMPLES = {
 }
 
 
-async def engine_samples(http) -> dict[str, float]:
-    return {key: await sample(http, name, **labels) for key, (name, labels) in ENGINE_SAMPLES.items()}
+async def samples(http, spec: dict[str, tuple[str, dict[str, str]]]) -> dict[str, float]:
+    return {key: await sample(http, name, **labels) for key, (name, labels) in spec.items()}
 
 
 async def test_engine_reports_reach_the_metrics(http):
-    before = await engine_samples(http)
+    before = await samples(http, ENGINE_SAMPLES)
     telemetry.activity_recorded("SIGNUP")
     telemetry.activity_recorded("SIGNUP", duplicate=True)
     telemetry.reward_issued("POINTS")
@@ -176,9 +177,30 @@ async def test_engine_reports_reach_the_metrics(http):
     telemetry.webhook_attempted(True)
     telemetry.webhook_attempted(False)
     telemetry.subscriber_connected()
-    after = await engine_samples(http)
+    after = await samples(http, ENGINE_SAMPLES)
     telemetry.subscriber_disconnected()
     assert {k: after[k] - before[k] for k in before} == {
         "recorded": 1, "duplicates": 1, "rewards": 1, "sweeps": 1,
         "delivered": 1, "failed": 1, "subscribers": 1,
+    }
+
+
+ORDER_SAMPLES = {
+    "orders": ("milestones_activities_recorded_total", {"kind": "ORDER_PLACED"}),
+    "duplicates": ("milestones_activity_duplicates_total", {"kind": "ORDER_PLACED"}),
+    "points": ("milestones_rewards_issued_total", {"kind": "POINTS"}),
+    "gifts": ("milestones_rewards_issued_total", {"kind": "FREE_GIFT"}),
+}
+
+
+async def test_recording_orders_moves_activity_duplicate_and_reward_counters(shops, http):
+    shop = await shops()
+    await make_rule(shop, "ORDERS_COUNT", [(1, points(10)), (2, gift())])
+    before = await samples(http, ORDER_SAMPLES)
+    await order(shop, "c1", order_id="o-1")
+    await order(shop, "c1", order_id="o-2")
+    assert (await order(shop, "c1", order_id="o-2"))["duplicate"] is True
+    after = await samples(http, ORDER_SAMPLES)
+    assert {k: after[k] - before[k] for k in before} == {
+        "orders": 2, "duplicates": 1, "points": 1, "gifts": 1,
     }
