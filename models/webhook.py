@@ -15,6 +15,11 @@ class WebhookEndpoint(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)
+    # Set when the next event failed `WEBHOOK_MAX_ATTEMPTS` times: delivery waits for an admin.
+    disabled_at = fields.DatetimeField(null=True)
+    # A lease: the one process delivering to this endpoint now, so deliveries stay in order.
+    locked_by = fields.CharField(max_length=32, null=True)
+    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField()
     deleted_at = fields.DatetimeField(null=True)
 
