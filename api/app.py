@@ -19,6 +19,7 @@ from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.request_log import RequestLog
 from api.settings import Settings
+from api.sweeper import Sweeper
 from engine import telemetry
 from resolvers.schema import schema
 
@@ -41,9 +42,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if manage_database:
             await db.migrate(settings.database_url)
             await db.connect(settings.database_url)
+        sweeper = None
+        if manage_database and settings.sweep_interval_seconds > 0:
+            sweeper = Sweeper(settings.database_url, settings.sweep_interval_seconds)
+            sweeper.start()
         try:
             yield
         finally:
+            if sweeper is not None:
+                await sweeper.stop()
             metrics.process_exited()
             if manage_database:
                 await db.disconnect()

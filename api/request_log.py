@@ -72,8 +72,8 @@ class RequestLog:
                 status = message["status"]
                 MutableHeaders(scope=message).append(HEADER, record.request_id)
             elif message["type"] == "websocket.accept":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", record.request_id.encode())]
+                id_header = (b"x-request-id", record.request_id.encode())
+                message["headers"] = [*message.get("headers", ()), id_header]
             elif message["type"] == "websocket.close":
                 status = message.get("code", 1000)
             await send(message)
@@ -87,8 +87,12 @@ class RequestLog:
         if scope["type"] == "websocket":
             log.info(
                 "websocket closed",
-                extra={"request_id": record.request_id, "path": scope["path"], "close_code": status,
-                       "duration_ms": round(seconds * 1000, 2)},
+                extra={
+                    "request_id": record.request_id,
+                    "path": scope["path"],
+                    "close_code": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                },
             )
             return
         outcome = record.outcome if record.outcome and status < 400 else status_outcome(status)

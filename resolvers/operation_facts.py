@@ -22,9 +22,8 @@ def _root_fields(document: Any, name: str | None) -> str | None:
         if isinstance(definition, OperationDefinitionNode) and (
             name is None or (definition.name and definition.name.value == name)
         ):
-            fields = sorted(
-                {s.name.value for s in definition.selection_set.selections if isinstance(s, FieldNode)}
-            )
+            selections = definition.selection_set.selections
+            fields = sorted({s.name.value for s in selections if isinstance(s, FieldNode)})
             return ",".join(fields) or None
     return None
 

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"schema check: breaking changes since {ref} not explained in {BREAKING_NOTES}:")
         for description in missing:
             print(f"  - {description}")
-        print(f"Quote each line above in a {BREAKING_NOTES} entry that says why and what clients do.")
+        print(f"Quote each line above in a {BREAKING_NOTES} entry: why, and what clients do.")
         return 1
     print(f"schema check: no unexplained breaking change since {ref}")
     return 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import logging
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
 from tests.builders import gift, make_rule, order, points
+from tests.metric_samples import sample, samples
 
 
 def request_lines(caplog) -> list[dict]:
@@ -18,15 +17,6 @@ def request_lines(caplog) -> list[dict]:
     return [
         json.loads(formatter.format(r)) for r in caplog.records if r.name == "milestones.requests"
     ]
-
-
-async def sample(http, name: str, **labels: str) -> float:
-    body = (await http.get("/metrics")).text
-    for family in text_string_to_metric_families(body):
-        for s in family.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
-                return s.value
-    return 0.0
 
 
 async def test_healthz_answers_while_the_process_is_up(http):
@@ -162,10 +152,6 @@ ENGINE_SAMPLES = {
     "failed": ("milestones_webhook_deliveries_total", {"outcome": "failed"}),
     "subscribers": ("milestones_subscribers_connected", {}),
 }
-
-
-async def samples(http, spec: dict[str, tuple[str, dict[str, str]]]) -> dict[str, float]:
-    return {key: await sample(http, name, **labels) for key, (name, labels) in spec.items()}
 
 
 async def test_engine_reports_reach_the_metrics(http):
