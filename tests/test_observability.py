@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -9,6 +10,7 @@ from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
 from tests.builders import gift, make_rule, order, points
+from tests.event_support import subscriber
 from tests.metric_samples import sample, samples
 
 
@@ -190,3 +192,20 @@ async def test_recording_orders_moves_activity_duplicate_and_reward_counters(sho
     assert {k: after[k] - before[k] for k in before} == {
         "orders": 2, "duplicates": 1, "points": 1, "gifts": 1,
     }
+
+
+async def gauge_reaches(http, name: str, value: float) -> bool:
+    """Whether the gauge shows `value` within a few seconds (the socket's work is concurrent)."""
+    for _ in range(300):
+        if await sample(http, name) == value:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_open_subscriptions_are_counted_until_they_close(shops, app, http):
+    shop = await shops()
+    before = await sample(http, "milestones_subscribers_connected")
+    async with subscriber(app, await shop.key()):
+        assert await gauge_reaches(http, "milestones_subscribers_connected", before + 1)
+    assert await gauge_reaches(http, "milestones_subscribers_connected", before)

@@ -9,6 +9,7 @@ from contextlib import aclosing
 import strawberry
 from graphql import GraphQLError
 
+from engine import telemetry
 from engine.event_hub import hub
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
@@ -37,6 +38,7 @@ class EventSubscription:
         wanted = event_filter(types, customer_id)
         start = parse_after(after)
         shop = info.context.shop
+        telemetry.subscriber_connected()
         try:
             async with aclosing(hub.follow(shop.id, start)) as rows:
                 async for row in rows:
@@ -50,3 +52,5 @@ class EventSubscription:
                 f"Internal error. Quote request id {request_id} when reporting it.",
                 extensions={"code": "INTERNAL", "requestId": request_id},
             ) from error
+        finally:
+            telemetry.subscriber_disconnected()
