@@ -346,13 +346,17 @@ class Evaluation:
     async def finish(self, customer_sets: dict[str, Any] | None = None) -> None:
         """Apply balance changes (and the caller's customer updates) in one statement, then
         append the events."""
+        await self.flush_balances(customer_sets)
+        await self.append_events()
+
+    async def flush_balances(self, customer_sets: dict[str, Any] | None = None) -> None:
         sets = dict(customer_sets or {})
         if self.points_delta:
             sets["points_balance"] = ("+", self.points_delta)
         if self.credit_delta:
             sets["store_credit_balance"] = ("+", self.credit_delta)
+        self.points_delta = self.credit_delta = 0
         await update_customer(self.conn, self.customer_id, sets)
-        await self.append_events()
 
 
 async def update_customer(conn: BaseDBAsyncClient, customer_id: int, sets: dict[str, Any]) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from engine import clock
+from engine import backfill, clock
 from engine.definitions import (
     MilestoneDraft,
     MilestoneSpec,
@@ -24,23 +23,6 @@ from engine.errors import DomainError, Problems, not_found
 from models import Milestone, MilestoneRule, RuleChange, Shop
 
 PAID_PLANS = frozenset({Plan.ADVANCED.value, Plan.ENTERPRISE.value})
-
-# Called inside the activation transaction with (rule, count_past_activity); the evaluation
-# engine registers itself here so that this module does not depend on it.
-ActivationHook = Callable[[MilestoneRule, bool], Awaitable[None]]
-_activation_hooks: list[ActivationHook] = []
-_milestones_changed_hooks: list[Callable[[MilestoneRule], Awaitable[None]]] = []
-
-
-def on_activation(hook: ActivationHook) -> ActivationHook:
-    _activation_hooks.append(hook)
-    return hook
-
-
-def on_milestones_changed(hook: Callable[[MilestoneRule], Awaitable[None]]):
-    _milestones_changed_hooks.append(hook)
-    return hook
-
 
 async def get_rule(shop: Shop, rule_id: int, field: tuple = ("id",)) -> MilestoneRule:
     rule = await MilestoneRule.get_or_none(id=rule_id, shop_id=shop.id)
@@ -118,9 +100,9 @@ async def update_rule(
         changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
         if changes:
             await _record(rule, RuleChangeAction.UPDATED, changes, actor_key_id)
-        if "milestones" in patch and rule.status == RuleStatus.ACTIVE.value:
-            for hook in _milestones_changed_hooks:
-                await hook(rule)
+    if "milestones" in patch and rule.status == RuleStatus.ACTIVE.value:
+        # New or lowered milestones that customers already meet are granted now.
+        await backfill.grant_reached(rule.id)
     return rule
 
 
@@ -156,8 +138,8 @@ async def activate_rule(
             {"status": {"from": previous, "to": rule.status}, "countPastActivity": count_past_activity},
             actor_key_id,
         )
-        for hook in _activation_hooks:
-            await hook(rule, count_past_activity)
+    if count_past_activity:
+        await backfill.count_past_activity(rule)
     return rule
 
 

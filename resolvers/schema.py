@@ -7,6 +7,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.activity.mutations import ActivityMutation
+from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
@@ -18,7 +19,7 @@ from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 
 QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery, EventQuery)
-MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation, ActivityMutation)
+MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation, ActivityMutation, RewardMutation)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

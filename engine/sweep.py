@@ -1,0 +1,216 @@
+"""The sweep: grants INACTIVITY milestones and expires code rewards past `expiresAt`.
+
+Set-based and batched: customers are read a page at a time by id, so memory stays flat
+whatever the shop's size. Safe to run twice at once: a grant's unique key (rule, milestone,
+customer, inactivity episode) lets only one of them issue it, and expiry only moves rewards
+that are still ISSUED.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from engine import clock, events
+from engine.enums import RewardEventType, RuleType
+from engine.evaluation import Evaluation, PendingEvent
+from engine.rulebook import RuleRef, active_rules
+from models import sql
+
+BATCH = 1000
+
+
+@dataclass
+class SweepResult:
+    as_of: datetime
+    granted: int = 0
+    expired: int = 0
+    customers_scanned: int = 0
+    stopped: bool = False
+    seconds: float = 0.0
+    shops_notified: dict[int, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        state = " (stopped early)" if self.stopped else ""
+        return (
+            f"sweep as of {self.as_of.isoformat()}: {self.granted} inactivity rewards granted,"
+            f" {self.expired} rewards expired, {self.customers_scanned} customers scanned"
+            f" in {self.seconds:.2f}s{state}"
+        )
+
+
+def episode_key(last_activity_at: datetime) -> str:
+    """An inactivity episode is named by the activity that started it."""
+    return "ep:" + clock.as_utc(last_activity_at).strftime("%Y%m%dT%H%M%S.%f")
+
+
+async def run_sweep(
+    as_of: datetime | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    shop_id: int | None = None,
+) -> SweepResult:
+    """Expire what is due and grant inactivity milestones as of `as_of` (default now), for
+    one shop or all. `should_stop` is checked between batches."""
+    started = time.perf_counter()
+    result = SweepResult(as_of=clock.as_utc(as_of) if as_of else clock.now())
+    await _expire(result, should_stop, shop_id)
+    if not result.stopped:
+        await _inactivity(result, should_stop, shop_id)
+    for shop, seq in result.shops_notified.items():
+        events.committed(shop, seq)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+async def _expire(result: SweepResult, should_stop, shop_id: int | None) -> None:
+    last = 0
+    shop_filter = " AND r.shop_id = $3" if shop_id is not None else ""
+    while not (stopped := should_stop()):
+        async with in_transaction() as conn:
+            rows = await sql.fetch(
+                conn,
+                "SELECT r.id, r.shop_id, r.customer_id, r.kind, r.reward, r.code, r.expires_at,"
+                " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold,"
+                " c.external_id, u.name AS rule_name, u.type AS rule_type"
+                " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
+                " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
+                " WHERE r.status = 'ISSUED' AND r.expires_at IS NOT NULL AND r.expires_at <= $1"
+                f" AND r.id > $2{shop_filter} ORDER BY r.id LIMIT {BATCH}",
+                result.as_of,
+                last,
+                *([shop_id] if shop_id is not None else []),
+            )
+            for row in sorted(rows, key=lambda r: (r["shop_id"], r["id"])):
+                changed = await sql.execute(
+                    conn,
+                    "UPDATE issued_rewards SET status = 'EXPIRED', expired_at = $1"
+                    " WHERE id = $2 AND status = 'ISSUED'",
+                    result.as_of,
+                    int(row["id"]),
+                )
+                if changed:
+                    result.expired += 1
+                    await _expired_event(conn, row, result)
+        if len(rows) < BATCH:
+            return
+        last = int(rows[-1]["id"])
+    result.stopped = stopped
+
+
+async def _expired_event(conn, row, result: SweepResult) -> None:
+    evaluation = Evaluation(
+        conn, int(row["shop_id"]), int(row["customer_id"]), row["external_id"], result.as_of, clock.now()
+    )
+    rule = RuleRef(
+        int(row["rule_id"]), row["rule_name"], RuleType(row["rule_type"]), None, None, None, None, None
+    )
+    definition = json.loads(row["reward"]) if isinstance(row["reward"], str) else row["reward"]
+    evaluation.add_event(
+        PendingEvent(
+            RewardEventType.REWARD_EXPIRED, rule,
+            {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]},
+            int(row["id"]), row["kind"], definition, "EXPIRED", row["code"],
+            sql.to_datetime(row["expires_at"]), sql.to_datetime(row["issued_at"]),
+        )
+    )
+    await evaluation.append_events()
+    result.shops_notified[evaluation.shop_id] = evaluation.last_seq
+
+
+async def _inactivity(result: SweepResult, should_stop, shop_id: int | None) -> None:
+    async with in_transaction() as conn:
+        shops = [shop_id] if shop_id is not None else [
+            int(r["shop_id"])
+            for r in await sql.fetch(
+                conn,
+                "SELECT DISTINCT shop_id FROM milestone_rules WHERE status = 'ACTIVE' AND type = $1",
+                RuleType.INACTIVITY.value,
+            )
+        ]
+        work = []
+        for shop in shops:
+            for rule in await active_rules(conn, shop, frozenset({RuleType.INACTIVITY})):
+                if rule.in_window(result.as_of):
+                    milestones = await sql.fetch(
+                        conn,
+                        "SELECT id, position, threshold, reward FROM milestones"
+                        " WHERE rule_id = $1 AND retired_at IS NULL ORDER BY threshold",
+                        rule.id,
+                    )
+                    if milestones:
+                        work.append((shop, rule, milestones))
+    for shop, rule, milestones in work:
+        if should_stop():
+            result.stopped = True
+            return
+        await _sweep_rule(result, should_stop, shop, rule, milestones)
+
+
+async def _sweep_rule(result: SweepResult, should_stop, shop_id: int, rule: RuleRef, milestones) -> None:
+    """Customers idle for at least the smallest threshold, a page at a time."""
+    cutoff = result.as_of - timedelta(days=int(milestones[0]["threshold"]))
+    last = 0
+    while True:
+        if should_stop():
+            result.stopped = True
+            return
+        async with in_transaction() as conn:
+            customers = await sql.fetch(
+                conn,
+                "SELECT id, external_id, last_activity_at FROM customers WHERE shop_id = $1"
+                f" AND last_activity_at <= $2 AND id > $3 ORDER BY id LIMIT {BATCH}",
+                shop_id,
+                cutoff,
+                last,
+            )
+            result.customers_scanned += len(customers)
+            await _grant_batch(conn, result, shop_id, rule, milestones, customers)
+        if len(customers) < BATCH:
+            return
+        last = int(customers[-1]["id"])
+
+
+async def _grant_batch(conn, result: SweepResult, shop_id: int, rule: RuleRef, milestones, customers) -> None:
+    if not customers:
+        return
+    ids = [int(c["id"]) for c in customers]
+    marks = ", ".join(f"${i + 2}" for i in range(len(ids)))
+    held = {
+        (int(r["customer_id"]), int(r["milestone_id"]), r["grant_key"])
+        for r in await sql.fetch(
+            conn,
+            "SELECT customer_id, milestone_id, grant_key FROM issued_rewards"
+            f" WHERE rule_id = $1 AND customer_id IN ({marks})",
+            rule.id,
+            *ids,
+        )
+    }
+    evaluations = []
+    for customer in customers:
+        customer_id = int(customer["id"])
+        last_activity = sql.to_datetime(customer["last_activity_at"])
+        days = int((result.as_of - last_activity).total_seconds() // 86400)
+        key = episode_key(last_activity)
+        due = [
+            m for m in milestones
+            if int(m["threshold"]) <= days and (customer_id, int(m["id"]), key) not in held
+        ]
+        if not due:
+            continue
+        # The same lock every activity takes first; the shop's event lock comes after all.
+        await sql.execute(conn, "UPDATE customers SET id = id WHERE id = $1", customer_id)
+        evaluation = Evaluation(conn, shop_id, customer_id, customer["external_id"], result.as_of, clock.now())
+        for milestone in due:
+            if await evaluation.grant(rule, milestone, key) is not None:
+                result.granted += 1
+        await evaluation.flush_balances()
+        evaluations.append(evaluation)
+    for evaluation in evaluations:
+        await evaluation.append_events()
+        if evaluation.last_seq is not None:
+            result.shops_notified[shop_id] = evaluation.last_seq
