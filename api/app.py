@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from api import db, metrics
 from api.auth import BearerAuth
+from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.request_log import RequestLog
@@ -47,7 +48,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             sweeper = Sweeper(settings.database_url, settings.sweep_interval_seconds)
             sweeper.start()
         try:
-            yield
+            if manage_database:
+                async with event_services(settings):
+                    yield
+            else:
+                yield
         finally:
             if sweeper is not None:
                 await sweeper.stop()

@@ -38,6 +38,7 @@ class Settings:
     sweep_interval_seconds: float = 300.0
     webhook_poll_seconds: float = 1.0
     webhook_max_attempts: int = 8
+    webhook_retry_base_seconds: float = 10.0
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     max_page_size: int = 100
     environment: str = "development"
@@ -53,6 +54,7 @@ class Settings:
             sweep_interval_seconds=_float("SWEEP_INTERVAL_SECONDS", 300.0),
             webhook_poll_seconds=_float("WEBHOOK_POLL_SECONDS", 1.0),
             webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
+            webhook_retry_base_seconds=_float("WEBHOOK_RETRY_BASE_SECONDS", 10.0),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=os.environ.get("MILESTONES_ENV", "development"),
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),

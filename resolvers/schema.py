@@ -17,9 +17,13 @@ from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
+from resolvers.webhooks.mutations import WebhookMutation
+from resolvers.webhooks.queries import WebhookQuery
 
-QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery, EventQuery)
-MUTATIONS: tuple[type, ...] = (RuleMutation, ShopMutation, ActivityMutation, RewardMutation)
+QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery)
+MUTATIONS: tuple[type, ...] = (
+    RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation
+)
 
 Query = merge_types("Query", QUERIES)
 Mutation = merge_types("Mutation", MUTATIONS)

@@ -1,0 +1,168 @@
+"""Delivering reward events to webhook endpoints: signed POSTs, in order, at least once.
+
+Each process runs one worker. It wakes on every commit it hears of (and every
+`WEBHOOK_POLL_SECONDS` regardless, for retries), takes the lease of each endpoint that has
+events after its cursor, and posts them one by one; the cursor moves only after a 2xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+import time
+from datetime import timedelta
+
+import httpx
+
+from engine import clock, webhooks
+from engine.event_hub import EventHub, read_after
+from models import RewardEvent, Shop, WebhookEndpoint
+from resolvers.events.render import event_id, render
+
+log = logging.getLogger("milestones.webhooks")
+LEASE = timedelta(seconds=60)
+BATCH = 50
+USER_AGENT = "Milestones-Webhooks/1"
+
+
+def delivery_body(row: RewardEvent, currency: str) -> bytes:
+    return json.dumps(render(row, currency), separators=(",", ":")).encode()
+
+
+class WebhookWorker:
+    def __init__(
+        self,
+        hub: EventHub,
+        *,
+        poll_seconds: float,
+        max_attempts: int,
+        retry_base_seconds: float,
+        timeout_seconds: float = 10.0,
+        concurrency: int = 8,
+    ) -> None:
+        self.hub = hub
+        self.poll_seconds = poll_seconds
+        self.max_attempts = max_attempts
+        self.retry_base_seconds = retry_base_seconds
+        self.timeout_seconds = timeout_seconds
+        self.owner = secrets.token_hex(8)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._client: httpx.AsyncClient | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="webhook-worker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        watcher = self.hub.watch()
+        try:
+            async with self._http():
+                while True:
+                    watcher.clear()
+                    try:
+                        busy = await self.run_once()
+                    except Exception:
+                        log.exception("webhook delivery round failed")
+                        busy = 0
+                    if not busy:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(watcher.wait(), self.poll_seconds)
+        finally:
+            self.hub.unwatch(watcher)
+
+    @contextlib.asynccontextmanager
+    async def _http(self):
+        async with httpx.AsyncClient(
+            timeout=self.timeout_seconds, follow_redirects=False, trust_env=False
+        ) as client:
+            self._client = client
+            try:
+                yield client
+            finally:
+                self._client = None
+
+    async def run_once(self) -> int:
+        """One round over the due endpoints; how many events it dealt with."""
+        if self._client is None:
+            async with self._http():
+                return await self.run_once()
+        due = await webhooks.due_endpoints(limit=100)
+        done = await asyncio.gather(*(self._serve(endpoint_id) for endpoint_id in due))
+        return sum(done)
+
+    async def _serve(self, endpoint_id: int) -> int:
+        async with self._slots:
+            endpoint = await webhooks.claim(endpoint_id, self.owner, LEASE)
+            if endpoint is None:
+                return 0
+            try:
+                return await self._deliver(endpoint)
+            finally:
+                await webhooks.release(endpoint, self.owner)
+
+    async def _deliver(self, endpoint: WebhookEndpoint) -> int:
+        shop = await Shop.get(id=endpoint.shop_id).only("id", "currency")
+        wanted = set(endpoint.types or [])
+        done = 0
+        for row in await read_after(endpoint.shop_id, endpoint.cursor, BATCH):
+            if row.type in wanted:
+                if not await webhooks.renew(endpoint, self.owner, LEASE):
+                    break
+                if not await self._post(endpoint, row, shop.currency):
+                    break
+            await webhooks.advance(endpoint, self.owner, row.seq)
+            done += 1
+        return done
+
+    async def _post(self, endpoint: WebhookEndpoint, row: RewardEvent, currency: str) -> bool:
+        assert self._client is not None
+        body = delivery_body(row, currency)
+        timestamp = int(clock.now().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            webhooks.SIGNATURE_HEADER: webhooks.signature_header(endpoint.secret, timestamp, body),
+            webhooks.EVENT_ID_HEADER: event_id(row),
+            webhooks.EVENT_TYPE_HEADER: row.type,
+            webhooks.TIMESTAMP_HEADER: str(timestamp),
+        }
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            response = await self._client.post(endpoint.url, content=body, headers=headers)
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        await webhooks.log_delivery(
+            endpoint,
+            event_id=row.id,
+            event_seq=row.seq,
+            success=error is None,
+            status_code=status,
+            error=error,
+            duration_ms=duration_ms,
+        )
+        if error is not None:
+            await webhooks.failed(
+                endpoint,
+                self.owner,
+                error,
+                max_attempts=self.max_attempts,
+                base_seconds=self.retry_base_seconds,
+            )
+            log.info("webhook %s: event %s failed (%s)", endpoint.id, row.seq, error)
+            return False
+        return True

@@ -1,0 +1,1 @@
+"""Webhook endpoints: registration, deletion, and each endpoint's delivery log."""
