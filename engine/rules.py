@@ -64,29 +64,18 @@ async def update_rule(
     A milestone in the new list that names an existing `id` keeps it (and the rewards issued for
     it); existing milestones left out are retired.
     """
-    rule = await get_rule(shop, rule_id)
-    if rule.status == RuleStatus.ARCHIVED.value:
-        raise DomainError.one(
-            "INVALID_STATUS_TRANSITION", "An archived rule cannot be changed.", ("id",)
-        )
-    existing = await live_milestones(rule.id)
-    current = _draft_of(rule, existing, shop.currency)
-    draft = replace(current, **patch)
-    problems = Problems()
-    if draft.type != current.type and rule.ever_activated:
-        problems.add(
-            "TYPE_LOCKED", "The type cannot change once the rule has been activated.", ("type",)
-        )
-    known = {m.id for m in existing}
-    if "milestones" in patch:
-        for index, milestone in enumerate(draft.milestones):
-            if milestone.id is not None and milestone.id not in known:
-                problems.add("NOT_FOUND", "Milestone not found in this rule.", ("milestones", index, "id"))
-    problems.raise_if_any()
-    spec = validate_rule(draft, shop.currency)
-    before = _snapshot(rule, _spec_of(rule, existing))
+    await get_rule(shop, rule_id)
     async with in_transaction():
-        rule = await MilestoneRule.select_for_update().get(id=rule.id)
+        # Checked under the row lock: an archive, activation or update running at the same
+        # time cannot slip between these checks and the write.
+        rule = await MilestoneRule.select_for_update().get(id=rule_id)
+        if rule.status == RuleStatus.ARCHIVED.value:
+            raise DomainError.one(
+                "INVALID_STATUS_TRANSITION", "An archived rule cannot be changed.", ("id",)
+            )
+        existing = await live_milestones(rule.id)
+        spec = _patched_spec(rule, existing, patch, shop.currency)
+        before = _snapshot(rule, _spec_of(rule, existing))
         rule.name = spec.name
         rule.type = spec.type.value
         rule.starts_at = spec.starts_at
@@ -104,6 +93,28 @@ async def update_rule(
         # New or lowered milestones that customers already meet are granted now.
         await backfill.grant_reached(rule.id)
     return rule
+
+
+def _patched_spec(
+    rule: MilestoneRule, existing: list[Milestone], patch: dict[str, Any], currency: str
+) -> RuleSpec:
+    """The rule as `patch` leaves it, validated; milestone ids must be the rule's own."""
+    current = _draft_of(rule, existing, currency)
+    draft = replace(current, **patch)
+    problems = Problems()
+    if draft.type != current.type and rule.ever_activated:
+        problems.add(
+            "TYPE_LOCKED", "The type cannot change once the rule has been activated.", ("type",)
+        )
+    known = {m.id for m in existing}
+    if "milestones" in patch:
+        for index, milestone in enumerate(draft.milestones):
+            if milestone.id is not None and milestone.id not in known:
+                problems.add(
+                    "NOT_FOUND", "Milestone not found in this rule.", ("milestones", index, "id")
+                )
+    problems.raise_if_any()
+    return validate_rule(draft, currency)
 
 
 async def activate_rule(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from engine import clock
@@ -230,3 +231,19 @@ async def test_a_retired_milestone_cannot_be_brought_back_by_id(shops):
     await update(shop, rule["id"], milestones=[milestone("5")])
     payload = await update(shop, rule["id"], milestones=[{**milestone("7"), "id": retired}])
     assert errors(payload) == [(["input", "milestones", "0", "id"], "NOT_FOUND")]
+
+
+async def test_concurrent_milestone_replacements_apply_one_after_the_other(shops):
+    shop = await shops()
+    rule = await create_rule(shop)
+    kept = rule["milestones"][0]["id"]
+
+    async def replace_second(threshold: str) -> dict:
+        return await update(shop, rule["id"], milestones=[
+            {**milestone("5"), "id": kept}, milestone(threshold)])
+
+    results = await asyncio.gather(*(replace_second(str(40 + i)) for i in range(8)))
+    assert [r["userErrors"] for r in results] == [[]] * 8
+    milestones = (await read(shop, rule["id"]))["milestones"]
+    assert len(milestones) == 2
+    assert milestones[0]["id"] == kept
