@@ -50,7 +50,9 @@ def shop_count(workdir: Path) -> int:
 
 
 def test_shop_create_prints_the_shop_id_and_an_admin_key(workdir):
-    result = run(workdir, "shop", "create", "--name", "Acme", "--currency", "eur", "--plan", "ENTERPRISE")
+    result = run(
+        workdir, "shop", "create", "--name", "Acme", "--currency", "eur", "--plan", "ENTERPRISE"
+    )
     assert result.returncode == 0, result.stderr
     shop_line, key_line = result.stdout.splitlines()
     assert shop_line == "shop id: gid://milestones/Shop/1 (1)"
@@ -64,7 +66,8 @@ def test_shop_create_prints_the_shop_id_and_an_admin_key(workdir):
 def test_key_create_takes_the_number_or_the_global_id(workdir):
     run(workdir, "shop", "create", "--name", "Acme", "--currency", "USD")
     by_number = run(workdir, "key", "create", "--shop", "1", "--role", "PARTNER")
-    by_gid = run(workdir, "key", "create", "--shop", "gid://milestones/Shop/1", "--role", "STOREFRONT")
+    gid = "gid://milestones/Shop/1"
+    by_gid = run(workdir, "key", "create", "--shop", gid, "--role", "STOREFRONT")
     assert by_number.returncode == by_gid.returncode == 0
     assert re.fullmatch(r"msk_partner_\S{43}\n", by_number.stdout)
     assert re.fullmatch(r"msk_store_\S{43}\n", by_gid.stdout)
@@ -98,6 +101,12 @@ def test_an_unknown_role_is_one_line(workdir):
 def test_a_bad_sweep_time_is_one_line(workdir):
     result = run(workdir, "sweep", "--as-of", "yesterday")
     assert_one_line_error(result, "--as-of", "not an ISO 8601 time: 'yesterday'")
+
+
+def test_sweep_reads_a_time_without_offset_as_utc(workdir):
+    result = run(workdir, "sweep", "--as-of", "2026-01-01T00:00:00")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("sweep as of 2026-01-01T00:00:00+00:00:")
 
 
 def test_no_command_is_one_line(workdir):

@@ -9,7 +9,7 @@ import pytest
 from engine import clock
 from engine.enums import Plan, Role
 from models import MilestoneRule
-from tests.rule_calls import ACTIVATE, ARCHIVE, PAUSE, RULE, call, create_rule, errors
+from tests.rule_calls import ACTIVATE, ARCHIVE, PAUSE, RULE, UPDATE, call, create_rule, errors
 from tests.support import GraphQLErrors
 
 MUTATIONS = {"activate": ACTIVATE, "pause": PAUSE, "archive": ARCHIVE}
@@ -77,6 +77,8 @@ async def test_activation_needs_a_paid_plan(shops):
     assert payload["rule"] is None
     assert errors(payload) == [(["id"], "PLAN_REQUIRED")]
     assert await status_of(shop, rule["id"]) == "DRAFT"
+    renamed = await call(shop, UPDATE, id=rule["id"], input={"name": "Still a draft"})
+    assert (renamed["rule"]["name"], renamed["userErrors"]) == ("Still a draft", [])
 
 
 REFUSED = [
