@@ -107,12 +107,17 @@ def _patched_spec(
             "TYPE_LOCKED", "The type cannot change once the rule has been activated.", ("type",)
         )
     known = {m.id for m in existing}
+    seen: set[int] = set()
     if "milestones" in patch:
         for index, milestone in enumerate(draft.milestones):
-            if milestone.id is not None and milestone.id not in known:
-                problems.add(
-                    "NOT_FOUND", "Milestone not found in this rule.", ("milestones", index, "id")
-                )
+            path = ("milestones", index, "id")
+            if milestone.id is None:
+                continue
+            if milestone.id not in known:
+                problems.add("NOT_FOUND", "Milestone not found in this rule.", path)
+            elif milestone.id in seen:
+                problems.add("INVALID", "A milestone can be listed only once.", path)
+            seen.add(milestone.id)
     problems.raise_if_any()
     return validate_rule(draft, currency)
 

@@ -137,6 +137,14 @@ async def test_mixed_steps_have_metrics_descriptions_and_may_repeat_targets(shop
     ]
 
 
+async def test_the_limits_themselves_are_accepted(shops):
+    shop = await shops()
+    longest = await create_rule(shop, name="x" * 120, rewardExpiryDays=3650)
+    shortest = await create_rule(shop, name="y", rewardExpiryDays=1)
+    assert (len(longest["name"]), longest["rewardExpiryDays"]) == (120, 3650)
+    assert (shortest["name"], shortest["rewardExpiryDays"]) == ("y", 1)
+
+
 async def test_drafts_can_be_written_on_the_free_plan(shops):
     shop = await shops(plan=Plan.FREE)
     rule = await create_rule(shop)

@@ -247,3 +247,13 @@ async def test_concurrent_milestone_replacements_apply_one_after_the_other(shops
     milestones = (await read(shop, rule["id"]))["milestones"]
     assert len(milestones) == 2
     assert milestones[0]["id"] == kept
+
+
+async def test_a_milestone_listed_twice_is_refused(shops):
+    shop = await shops()
+    rule = await create_rule(shop)
+    same = rule["milestones"][0]["id"]
+    payload = await update(shop, rule["id"], milestones=[
+        {**milestone("5"), "id": same}, milestone("6"), {**milestone("7"), "id": same}])
+    assert errors(payload) == [(["input", "milestones", "2", "id"], "INVALID")]
+    assert await read(shop, rule["id"]) == rule
