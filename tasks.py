@@ -32,12 +32,24 @@ def ensure_environment() -> None:
         return
     if not PYTHON.exists():
         print("Creating .venv ...", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except subprocess.CalledProcessError:
+            # A Python without ensurepip (Debian without python3-venv): this pip serves .venv.
+            venv.EnvBuilder(with_pip=False, clear=True).create(VENV)
     print("Installing dependencies into .venv ...", flush=True)
-    pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [*_pip(), "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[test]"], check=True, cwd=ROOT)
     STAMP.write_text(wanted)
+
+
+def _pip() -> list[str]:
+    """.venv's own pip, or else this interpreter's pip pointed at .venv."""
+    own = subprocess.run([str(PYTHON), "-m", "pip", "--version"], capture_output=True)
+    if own.returncode == 0:
+        return [str(PYTHON), "-m", "pip"]
+    return [sys.executable, "-m", "pip", "--python", str(PYTHON)]
 
 
 def main() -> int:
