@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import httpx
 
-from engine import clock, webhooks
+from engine import clock, telemetry, webhooks
 from engine.event_hub import EventHub, read_after
 from models import RewardEvent, Shop, WebhookEndpoint
 from resolvers.events.render import event_id, render
@@ -146,6 +146,7 @@ class WebhookWorker:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.perf_counter() - started) * 1000)
+        telemetry.webhook_attempted(error is None)
         await webhooks.log_delivery(
             endpoint,
             event_id=row.id,
@@ -163,6 +164,16 @@ class WebhookWorker:
                 max_attempts=self.max_attempts,
                 base_seconds=self.retry_base_seconds,
             )
-            log.info("webhook %s: event %s failed (%s)", endpoint.id, row.seq, error)
+            log.warning(
+                "webhook delivery failed",
+                extra={
+                    "shop_id": endpoint.shop_id,
+                    "endpoint_id": endpoint.id,
+                    "event_seq": row.seq,
+                    "status_code": status,
+                    "error": error,
+                    "duration_ms": duration_ms,
+                },
+            )
             return False
         return True

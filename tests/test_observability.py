@@ -10,7 +10,9 @@ from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
 from tests.builders import gift, make_rule, order, points
-from tests.event_support import subscriber
+from tests.event_support import append_event, subscriber
+from tests.test_webhooks import create_endpoint
+from tests.webhook_support import delivering, receiver
 from tests.metric_samples import sample, samples
 
 
@@ -209,3 +211,29 @@ async def test_open_subscriptions_are_counted_until_they_close(shops, app, http)
     async with subscriber(app, await shop.key()):
         assert await gauge_reaches(http, "milestones_subscribers_connected", before + 1)
     assert await gauge_reaches(http, "milestones_subscribers_connected", before)
+
+
+async def test_webhook_attempts_are_counted_and_a_failure_logs_one_json_line(shops, http, caplog):
+    caplog.set_level(logging.INFO)
+    shop = await shops()
+    labels = {"delivered": {"outcome": "delivered"}, "failed": {"outcome": "failed"}}
+    spec = {k: ("milestones_webhook_deliveries_total", v) for k, v in labels.items()}
+    before = await samples(http, spec)
+    async with receiver(fail_first=1) as target:
+        created = await create_endpoint(shop, target.url)
+        await append_event(shop.id, n=0)
+        async with delivering():
+            await target.until(2)
+    after = await samples(http, spec)
+    assert target.answered == [500, 200]
+    # Other tests' endpoints may be retried meanwhile: at least this endpoint's two attempts.
+    assert after["delivered"] - before["delivered"] >= 1
+    assert after["failed"] - before["failed"] >= 1
+    formatter = JsonFormatter()
+    endpoint_id = int(created["webhookEndpoint"]["id"].rsplit("/", 1)[1])
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "milestones.webhooks"]
+    mine = [x for x in lines if x.get("endpoint_id") == endpoint_id]
+    assert [(x["message"], x["level"], x["status_code"], x["error"]) for x in mine] == [
+        ("webhook delivery failed", "warning", 500, "HTTP 500")
+    ]
+    assert created["secret"] not in "\n".join(formatter.format(r) for r in caplog.records)

@@ -1,0 +1,119 @@
+"""docs/cookbook.md runs as written: every example, in order, against one shop.
+
+Values that differ from one database to the next are mapped by order of appearance: the
+cookbook's `gid://milestones/<Type>/<n>` is the n-th id of that type the responses showed, and
+its k-th reward code is the k-th code the responses showed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from graphql import OperationType, parse
+
+from engine.enums import Role
+from resolvers.schema import schema
+from tests.event_support import graphql_socket
+
+COOKBOOK = (Path(__file__).resolve().parent.parent / "docs" / "cookbook.md").read_text()
+EXAMPLE = re.compile(r"```graphql\n(.*?)```(?:\s*```json\n(.*?)```)?", re.S)
+GID = re.compile(r"gid://milestones/(\w+)/(\d+)")
+CODE = re.compile(r"MS(?:-[A-Z0-9]{4}){4}")
+ROLE = re.compile(r"^# as (ADMIN|PARTNER|STOREFRONT)$", re.M)
+EXPECT = re.compile(r"^# expect ([A-Z_]+)$", re.M)
+
+
+def examples() -> list[tuple[str, dict[str, Any]]]:
+    return [(q, json.loads(v) if v else {}) for q, v in EXAMPLE.findall(COOKBOOK)]
+
+
+def root_fields(query: str) -> set[tuple[str, str]]:
+    found = set()
+    for definition in parse(query).definitions:
+        kind = definition.operation.value
+        found |= {(kind, s.name.value) for s in definition.selection_set.selections}
+    return found
+
+
+class Ledger:
+    """What the responses so far have shown, to put real values in place of the page's."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, list[str]] = {}
+        self.codes: list[str] = []
+        self.page_codes: list[str] = []
+
+    def see(self, value: Any) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                self.see(item)
+        elif isinstance(value, list):
+            for item in value:
+                self.see(item)
+        elif isinstance(value, str):
+            for match in GID.finditer(value):
+                seen = self.ids.setdefault(match[1], [])
+                if match[0] not in seen:
+                    seen.append(match[0])
+            if CODE.fullmatch(value) and value not in self.codes:
+                self.codes.append(value)
+
+    def _id(self, match: re.Match) -> str:
+        seen = self.ids.get(match[1], [])
+        assert int(match[2]) <= len(seen), f"{match[0]} is used before any response showed it"
+        return seen[int(match[2]) - 1]
+
+    def _code(self, match: re.Match) -> str:
+        if match[0] not in self.page_codes:
+            self.page_codes.append(match[0])
+        return self.codes[self.page_codes.index(match[0])]
+
+    def fill(self, text: str) -> str:
+        return CODE.sub(self._code, GID.sub(self._id, text))
+
+
+def assert_succeeded(query: str, body: dict) -> None:
+    expected = EXPECT.search(query)
+    assert not body.get("errors"), (query, body["errors"])
+    codes = [
+        error["code"]
+        for payload in body["data"].values()
+        if isinstance(payload, dict)
+        for error in payload.get("userErrors") or []
+    ]
+    assert codes == ([expected[1]] * len(codes) if expected else []), (query, codes)
+    if expected:
+        assert codes, (query, "expected", expected[1])
+
+
+async def subscribe_once(app, key: str, query: str, variables: dict) -> dict:
+    async with graphql_socket(app) as socket:
+        assert (await socket.init(key))["type"] == "connection_ack"
+        await socket.subscribe(query, variables)
+        return {"data": await socket.next()}
+
+
+def test_every_operation_of_the_schema_has_an_example():
+    covered = set().union(*(root_fields(q) for q, _ in examples()))
+    declared = set()
+    for kind in OperationType:
+        root = schema._schema.get_root_type(kind)
+        declared |= {(kind.value, name) for name in root.fields} if root else set()
+    assert declared - covered == set()
+
+
+async def test_the_cookbook_runs_as_written(shops, app):
+    shop = await shops()
+    ledger = Ledger()
+    for query, variables in examples():
+        role = Role(ROLE.search(query)[1]) if ROLE.search(query) else Role.ADMIN
+        query, variables = ledger.fill(query), json.loads(ledger.fill(json.dumps(variables)))
+        if query.lstrip("# \n").startswith("subscription") or "\nsubscription" in query:
+            body = await subscribe_once(app, await shop.key(role), query, variables)
+        else:
+            body = await shop.raw(query, variables, role)
+        assert_succeeded(query, body)
+        ledger.see(body["data"])
