@@ -35,14 +35,25 @@ def _time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
 
 
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+        return int(value)
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="milestones", description="Milestones rewards engine.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the GraphQL server")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="processes (PostgreSQL only above 1)")
+    serve.add_argument("--port", type=_bounded(0, 65535), default=8000)
+    serve.add_argument(
+        "--workers", type=_bounded(1, 64), default=1, help="processes (PostgreSQL only above 1)"
+    )
     serve.add_argument("--demo", action="store_true", help="create a demo shop, print a key")
 
     shop = sub.add_parser("shop", help="manage shops").add_subparsers(dest="action", required=True)
