@@ -10,6 +10,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from api.auth import token_from_params
+from api.live_sockets import live_sockets
 from engine.enums import Role
 from engine.keys import authenticate
 from resolvers.context import Context
@@ -47,4 +48,5 @@ class MilestonesGraphQL(GraphQL):
         if key.role not in SUBSCRIBER_ROLES:
             raise ConnectionRejectionError()
         context.api_key = key
+        live_sockets.add(key.id, context.request)
         return None

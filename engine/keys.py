@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine import clock
 from engine.enums import Role
 from engine.errors import DomainError, not_found
 from models import ApiKey, Shop
+
+# Told the id of each key revoked in this process, after the change is saved, so that the API
+# can close that key's open websockets at once.
+_revocation_listeners: list[Callable[[int], None]] = []
 
 KEY_PREFIX = {Role.ADMIN: "msk_admin_", Role.PARTNER: "msk_partner_", Role.STOREFRONT: "msk_store_"}
 
@@ -45,11 +50,20 @@ async def authenticate(secret: str) -> ApiKey | None:
     return key
 
 
+def on_revoked(listener: Callable[[int], None]) -> None:
+    if listener not in _revocation_listeners:
+        _revocation_listeners.append(listener)
+
+
 async def revoke_key(shop: Shop, key_id: int) -> ApiKey:
+    """Revoke a key of the shop (again is a no-op); a key of another shop is NOT_FOUND. The
+    key stops authenticating with the next request."""
     key = await ApiKey.get_or_none(id=key_id, shop_id=shop.id)
     if key is None:
         raise not_found("API key", ("id",))
     if key.revoked_at is None:
         key.revoked_at = clock.now()
         await key.save(update_fields=["revoked_at"])
+        for listener in _revocation_listeners:
+            listener(key.id)
     return key

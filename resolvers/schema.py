@@ -12,6 +12,7 @@ from resolvers.customers.queries import CustomerQuery
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
 from resolvers.execution import ExecutionContext
+from resolvers.keys import KeyMutation, KeyQuery
 from resolvers.masking import MaskUnexpectedErrors
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
@@ -20,9 +21,11 @@ from resolvers.shop import ShopMutation, ShopQuery
 from resolvers.webhooks.mutations import WebhookMutation
 from resolvers.webhooks.queries import WebhookQuery
 
-QUERIES: tuple[type, ...] = (ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery)
+QUERIES: tuple[type, ...] = (
+    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery
+)
 MUTATIONS: tuple[type, ...] = (
-    RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation
+    RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation
 )
 
 Query = merge_types("Query", QUERIES)
