@@ -150,10 +150,11 @@ class EventHub:
     async def follow(self, shop_id: int, after: int | None) -> AsyncIterator[RewardEvent]:
         """Every event of the shop after seq `after` (after the current end when None), in
         seq order, each once, then each new one as it commits; runs until closed."""
+        cursor = await last_seq(shop_id) if after is None else after
+        # Joined before reading the log, so a commit from here on wakes this follower; the
+        # first read below catches whatever committed before.
         feed = self._join(shop_id)
         try:
-            # Joined before reading, so a commit from here on wakes this follower.
-            cursor = await last_seq(shop_id) if after is None else after
             while True:
                 generation = feed.generation
                 rows = await feed.read(cursor, PAGE_SIZE)

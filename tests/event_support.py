@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from engine import events
 from engine.enums import RewardEventType
+from engine.event_hub import hub
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -133,9 +134,15 @@ async def graphql_socket(app, protocol: str = TRANSPORT_WS) -> AsyncIterator[Gra
 
 @contextlib.asynccontextmanager
 async def subscriber(app, key: str, variables: dict | None = None, protocol: str = TRANSPORT_WS):
-    """An authenticated socket already subscribed to rewardEvents."""
+    """An authenticated socket subscribed to rewardEvents, its follower already registered
+    (so that events committed from here on reach it even without a cursor)."""
     async with graphql_socket(app, protocol) as socket:
         ack = await socket.init(key)
         assert ack["type"] == "connection_ack", ack
+        following = hub.follower_count()
         await socket.subscribe(variables=variables)
+        for _ in range(500):
+            if hub.follower_count() > following:
+                break
+            await asyncio.sleep(0.01)
         yield socket

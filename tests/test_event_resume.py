@@ -1,0 +1,51 @@
+"""Resuming the stream: orders recorded through the API issue rewards, and a subscriber that
+was cut off mid-stream gets exactly what it missed when it reconnects with its last cursor."""
+
+from __future__ import annotations
+
+from engine.enums import Role
+from tests.builders import make_rule, order, points
+from tests.event_support import subscriber
+
+
+async def points_per_order(shop, orders: int) -> None:
+    """An ORDERS_COUNT rule whose every order (1st, 2nd, …) issues a points reward."""
+    await make_rule(shop, "ORDERS_COUNT", [(n, points(n)) for n in range(1, orders + 1)])
+
+
+async def test_a_subscriber_cut_off_mid_stream_resumes_with_exactly_the_missed_events(shops, app):
+    shop = await shops()
+    await points_per_order(shop, 20)
+    key = await shop.key(Role.PARTNER)
+    async with subscriber(app, key, {}) as socket:
+        await order(shop, "alice")
+        seen = await socket.events(1)
+        for _ in range(4):
+            await order(shop, "alice")
+        seen += await socket.events(2)
+        # Cut off with two events of these orders still unread.
+    last = seen[-1]["cursor"]
+    for _ in range(10):
+        await order(shop, "alice")
+    async with subscriber(app, key, {"after": last}) as socket:
+        missed = await socket.events(12)
+        assert await socket.nothing_within(0.3)
+    thresholds = [e["data"]["milestone"]["threshold"] for e in seen + missed]
+    assert thresholds == [str(n) for n in range(1, 16)]
+    assert len({e["id"] for e in seen + missed}) == 15
+
+
+async def test_events_of_recorded_orders_carry_the_reward_snapshot(shops, app):
+    shop = await shops()
+    await points_per_order(shop, 1)
+    async with subscriber(app, await shop.key(Role.PARTNER), {}) as socket:
+        recorded = await order(shop, "bob")
+        [event] = await socket.events(1)
+    [reward] = recorded["issuedRewards"]
+    assert event["type"] == "REWARD_ISSUED"
+    assert event["customerExternalId"] == "bob"
+    assert event["customerId"] == recorded["customer"]["id"]
+    assert event["data"]["reward"]["id"] == reward["id"]
+    assert event["data"]["reward"]["kind"] == "POINTS"
+    assert event["data"]["reward"]["definition"] == {"kind": "POINTS", "points": 1}
+    assert event["data"]["rule"]["type"] == "ORDERS_COUNT"
