@@ -11,7 +11,10 @@ from typing import Any
 # API keys ("msk_<role>_<random>") and bearer credentials, wherever they appear in a line.
 _SECRET = re.compile(r"msk_[a-z]+_[A-Za-z0-9_\-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]+")
 _REDACTED = "[redacted]"
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# Attributes every record has, and uvicorn's terminal-colour duplicate of the message.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+    "message", "asctime", "taskName", "color_message"
+}
 
 
 def scrub(value: Any) -> Any:

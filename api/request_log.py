@@ -78,8 +78,17 @@ class RequestLog:
                 status = message.get("code", 1000)
             await send(message)
 
+        async def receive_disconnect() -> Message:
+            nonlocal status
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                status = message.get("code", 1000)
+            return message
+
+        if scope["type"] == "websocket":
+            status = 1006  # closed without a close frame, until one is seen
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_disconnect, send_with_id)
         finally:
             self._finish(scope, record, status, time.perf_counter() - started)
 

@@ -1,0 +1,110 @@
+"""Real `milestones serve` processes for the tests that need several, or a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+COMMAND = str(Path(sys.executable).with_name("milestones"))
+ADMIN_KEY = re.compile(r"msk_admin_[A-Za-z0-9_-]+")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> list[dict]:
+        """The server's JSON log lines so far (anything else it printed is skipped)."""
+        lines = []
+        for raw in self.log_path.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                line = json.loads(raw)
+                if isinstance(line, dict):
+                    lines.append(line)
+        return lines
+
+    def messages(self, message: str) -> list[dict]:
+        return [line for line in self.log() if line.get("message") == message]
+
+    async def until_logged(self, message: str, count: int = 1, seconds: float = 30) -> list[dict]:
+        for _ in range(int(seconds / 0.05)):
+            found = self.messages(message)
+            if len(found) >= count:
+                return found
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{message!r} logged {len(self.messages(message))} of {count} times")
+
+    async def until_ready(self, seconds: float = 60) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=2) as client:
+            for _ in range(int(seconds / 0.1)):
+                assert self.process.poll() is None, self.log_path.read_text()
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get("/readyz")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"server on {self.port} not ready: {self.log_path.read_text()}")
+
+    def terminate(self, seconds: float = 60) -> int:
+        """SIGTERM, as a process manager stops it; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(seconds)
+
+
+def create_shop(database_url: str, workdir: Path, plan: str = "ADVANCED") -> str:
+    """A shop made with the command line; its ADMIN key."""
+    result = subprocess.run(
+        [COMMAND, "shop", "create", "--name", "Served", "--currency", "USD", "--plan", plan],
+        cwd=workdir, env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return ADMIN_KEY.search(result.stdout)[0]
+
+
+@contextlib.contextmanager
+def serving(
+    database_url: str, workdir: Path, name: str = "server", workers: int = 1, **env: str
+) -> Iterator[ServerProcess]:
+    port = free_port()
+    log_path = workdir / f"{name}.log"
+    environment = {**os.environ, "DATABASE_URL": database_url, **env}
+    with log_path.open("w") as log_file:
+        process = subprocess.Popen(
+            [COMMAND, "serve", "--port", str(port), "--workers", str(workers)],
+            cwd=workdir, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    server = ServerProcess(process, port, log_path)
+    try:
+        yield server
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
