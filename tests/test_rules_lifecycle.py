@@ -53,6 +53,17 @@ async def test_activation_without_past_activity_is_the_default(shops):
     assert payload["activateMilestoneRule"]["rule"] == {"status": "ACTIVE", "countPastActivity": False}
 
 
+async def test_count_past_activity_null_means_false(shops):
+    shop = await shops()
+    rule = await create_rule(shop)
+    payload = await shop.gql(
+        "mutation($id: ID!) { activateMilestoneRule(id: $id, countPastActivity: null) "
+        "{ rule { status countPastActivity } } }",
+        {"id": rule["id"]},
+    )
+    assert payload["activateMilestoneRule"]["rule"] == {"status": "ACTIVE", "countPastActivity": False}
+
+
 async def test_pause_then_reactivate(shops):
     shop = await shops(plan=Plan.ENTERPRISE)
     rule = await rule_in(shop, "ACTIVE")

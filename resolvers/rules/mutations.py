@@ -64,12 +64,11 @@ class RuleMutation:
         "countPastActivity, activity already recorded in the window counts now.",
     )
     async def activate_milestone_rule(
-        self, info: Info, id: strawberry.ID, count_past_activity: bool = False
+        self, info: Info, id: strawberry.ID, count_past_activity: bool | None = False
     ) -> MilestoneRulePayload:
         ctx = info.context
-        return await _run(
-            lambda: rules.activate_rule(ctx.shop, _rule_id(id), count_past_activity, ctx.api_key.id)
-        )
+        past = bool(count_past_activity)  # null, as the argument is nullable, means false
+        return await _run(lambda: rules.activate_rule(ctx.shop, _rule_id(id), past, ctx.api_key.id))
 
     @strawberry.mutation(permission_classes=[IsAdmin], description="ACTIVE → PAUSED.")
     async def pause_milestone_rule(self, info: Info, id: strawberry.ID) -> MilestoneRulePayload:
