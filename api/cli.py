@@ -38,7 +38,9 @@ def _time(value: str) -> datetime:
 def _bounded(low: int, high: int) -> Callable[[str], int]:
     def parse(value: str) -> int:
         if not value.isdigit() or not low <= int(value) <= high:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number from {low} to {high}")
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a whole number from {low} to {high}"
+            )
         return int(value)
 
     return parse

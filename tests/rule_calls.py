@@ -25,7 +25,9 @@ RULE_FIELDS = """
 
 PAYLOAD = "{ rule { " + RULE_FIELDS + " } userErrors { field code message } }"
 
-CREATE = "mutation($input: MilestoneRuleInput!) { createMilestoneRule(input: $input) " + PAYLOAD + " }"
+CREATE = (
+    "mutation($input: MilestoneRuleInput!) { createMilestoneRule(input: $input) " + PAYLOAD + " }"
+)
 UPDATE = (
     "mutation($id: ID!, $input: MilestoneRuleUpdateInput!) "
     "{ updateMilestoneRule(id: $id, input: $input) " + PAYLOAD + " }"

@@ -55,4 +55,5 @@ async def test_the_tour_runs_as_written(shops):
     assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
         (codes[0], field) for field in fields
     ]
-    assert (await shop.gql("{ milestoneRules { totalCount } }"))["milestoneRules"]["totalCount"] == 1
+    after = await shop.gql("{ milestoneRules { totalCount } }")
+    assert after["milestoneRules"]["totalCount"] == 1

@@ -43,25 +43,17 @@ async def test_activation_sets_the_time_and_stores_count_past_activity(shops):
     assert (stored.count_past_activity, stored.ever_activated) == (True, True)
 
 
-async def test_activation_without_past_activity_is_the_default(shops):
+@pytest.mark.parametrize("argument", ["", ", countPastActivity: null"], ids=["omitted", "null"])
+async def test_activation_does_not_count_past_activity_unless_asked(shops, argument):
     shop = await shops()
     rule = await create_rule(shop)
-    payload = await shop.gql(
-        "mutation($id: ID!) { activateMilestoneRule(id: $id) { rule { status countPastActivity } } }",
-        {"id": rule["id"]},
-    )
-    assert payload["activateMilestoneRule"]["rule"] == {"status": "ACTIVE", "countPastActivity": False}
-
-
-async def test_count_past_activity_null_means_false(shops):
-    shop = await shops()
-    rule = await create_rule(shop)
-    payload = await shop.gql(
-        "mutation($id: ID!) { activateMilestoneRule(id: $id, countPastActivity: null) "
+    data = await shop.gql(
+        f"mutation($id: ID!) {{ activateMilestoneRule(id: $id{argument}) "
         "{ rule { status countPastActivity } } }",
         {"id": rule["id"]},
     )
-    assert payload["activateMilestoneRule"]["rule"] == {"status": "ACTIVE", "countPastActivity": False}
+    expected = {"status": "ACTIVE", "countPastActivity": False}
+    assert data["activateMilestoneRule"]["rule"] == expected
 
 
 async def test_pause_then_reactivate(shops):

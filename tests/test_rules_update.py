@@ -180,9 +180,8 @@ async def test_an_archived_rule_cannot_be_changed(shops):
 async def test_an_invalid_update_writes_nothing(shops):
     shop = await shops()
     rule = await create_rule(shop)
-    payload = await update(
-        shop, rule["id"], name="Renamed", milestones=[milestone("5"), milestone("5"), milestone("3")]
-    )
+    unordered = [milestone("5"), milestone("5"), milestone("3")]
+    payload = await update(shop, rule["id"], name="Renamed", milestones=unordered)
     assert errors(payload) == [
         (["input", "milestones", "1", "threshold"], "THRESHOLDS_NOT_INCREASING"),
         (["input", "milestones", "2", "threshold"], "THRESHOLDS_NOT_INCREASING"),
