@@ -106,7 +106,7 @@ async def _activities(conn: BaseDBAsyncClient, shop_id: int, kinds: list[str]):
 
 
 def _payload(row) -> dict:
-    return json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    return sql.from_json(row["payload"])
 
 
 async def _replay_contracts(conn, shop_id: int, rule: RuleRef) -> dict[int, Recomputed]:
@@ -210,7 +210,7 @@ async def _mark_counted_orders(conn, shop_id: int, rule: RuleRef) -> None:
             last,
         )
         for row in rows:
-            counted = _json_list(row["counted_rule_ids"])
+            counted = sql.from_json(row["counted_rule_ids"]) or []
             if rule.id not in counted:
                 await sql.execute(
                     conn,
@@ -221,10 +221,6 @@ async def _mark_counted_orders(conn, shop_id: int, rule: RuleRef) -> None:
         if len(rows) < BATCH:
             return
         last = int(rows[-1]["id"])
-
-
-def _json_list(value) -> list[int]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 async def _store_contract_progress(conn, shop_id: int, rule: RuleRef) -> None:

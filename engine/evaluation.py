@@ -33,10 +33,6 @@ ONCE = "once"
 POINTS_FEED = frozenset({RuleType.POINTS_EARNED, RuleType.MIXED})
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
 @dataclass
 class PendingEvent:
     type: RewardEventType
@@ -195,7 +191,7 @@ class Evaluation:
     async def grant(self, rule: RuleRef, milestone: dict[str, Any], key: str) -> int | None:
         """Issue the milestone's reward unless (rule, milestone, customer, key) was granted;
         returns the issued reward's id, or None when it already was."""
-        definition = _json(milestone["reward"])
+        definition = sql.from_json(milestone["reward"])
         kind = RewardKind(definition["kind"])
         code = codes.new_code() if kind in CODE_REWARDS else None
         expires_at = None
@@ -265,7 +261,7 @@ class Evaluation:
         )
         if not changed:
             return
-        definition = _json(row["reward"])
+        definition = sql.from_json(row["reward"])
         kind = RewardKind(row["kind"])
         if kind == RewardKind.POINTS:
             await self.ledger(LedgerAccount.POINTS, -definition["points"], "REVOKE", int(row["id"]))

@@ -226,7 +226,7 @@ async def _order_refunded(evaluation: Evaluation, shop: Shop, activity: Activity
         int(order["id"]),
     )
     in_full = refunded + activity.amount == total
-    counted = json.loads(order["counted_rule_ids"]) if isinstance(order["counted_rule_ids"], str) else order["counted_rule_ids"]
+    counted = sql.from_json(order["counted_rule_ids"]) or []
     for rule in await rules_by_id(evaluation.conn, shop.id, counted):
         if rule.status not in LIVE:
             continue

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from tortoise.transactions import in_transaction
 
 from engine import clock, events
-from engine.enums import RewardEventType, RuleType
+from engine.enums import RewardEventType
 from engine.errors import DomainError
-from engine.evaluation import Evaluation, PendingEvent
-from engine.rulebook import RuleRef
+from engine.evaluation import Evaluation
+from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
 from models import Shop, sql
 
 
@@ -25,12 +23,7 @@ async def redeem_reward(shop: Shop, code: str) -> int:
     async with in_transaction() as conn:
         row = await sql.fetch_one(
             conn,
-            "SELECT r.id, r.customer_id, r.status, r.expires_at, r.kind, r.reward, r.code,"
-            " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold,"
-            " c.external_id, u.name AS rule_name, u.type AS rule_type"
-            " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
-            " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
-            " WHERE r.shop_id = $1 AND r.code = $2",
+            SELECT_WITH_CONTEXT + " WHERE r.shop_id = $1 AND r.code = $2",
             shop.id,
             code,
         )
@@ -47,16 +40,7 @@ async def redeem_reward(shop: Shop, code: str) -> int:
         if not changed:
             raise _why_not(row["status"], expires_at, now)
         evaluation = Evaluation(conn, shop.id, int(row["customer_id"]), row["external_id"], now, now)
-        rule = RuleRef(int(row["rule_id"]), row["rule_name"], RuleType(row["rule_type"]), None, None, None, None, None)
-        definition = json.loads(row["reward"]) if isinstance(row["reward"], str) else row["reward"]
-        evaluation.add_event(
-            PendingEvent(
-                RewardEventType.REWARD_REDEEMED, rule,
-                {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]},
-                int(row["id"]), row["kind"], definition, "REDEEMED", row["code"], expires_at,
-                sql.to_datetime(row["issued_at"]),
-            )
-        )
+        evaluation.add_event(event_of(row, RewardEventType.REWARD_REDEEMED, "REDEEMED"))
         await evaluation.append_events()
     events.committed(shop.id, evaluation.last_seq)
     return int(row["id"])

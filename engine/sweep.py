@@ -8,7 +8,6 @@ that are still ISSUED.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from tortoise.transactions import in_transaction
 
 from engine import clock, events
 from engine.enums import RewardEventType, RuleType
-from engine.evaluation import Evaluation, PendingEvent
+from engine.evaluation import Evaluation
+from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
 from engine.rulebook import RuleRef, active_rules
 from models import sql
 
@@ -74,12 +74,7 @@ async def _expire(result: SweepResult, should_stop, shop_id: int | None) -> None
         async with in_transaction() as conn:
             rows = await sql.fetch(
                 conn,
-                "SELECT r.id, r.shop_id, r.customer_id, r.kind, r.reward, r.code, r.expires_at,"
-                " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold,"
-                " c.external_id, u.name AS rule_name, u.type AS rule_type"
-                " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
-                " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
-                " WHERE r.status = 'ISSUED' AND r.expires_at IS NOT NULL AND r.expires_at <= $1"
+                SELECT_WITH_CONTEXT + " WHERE r.status = 'ISSUED' AND r.expires_at IS NOT NULL AND r.expires_at <= $1"
                 f" AND r.id > $2{shop_filter} ORDER BY r.id LIMIT {BATCH}",
                 result.as_of,
                 last,
@@ -106,18 +101,7 @@ async def _expired_event(conn, row, result: SweepResult) -> None:
     evaluation = Evaluation(
         conn, int(row["shop_id"]), int(row["customer_id"]), row["external_id"], result.as_of, clock.now()
     )
-    rule = RuleRef(
-        int(row["rule_id"]), row["rule_name"], RuleType(row["rule_type"]), None, None, None, None, None
-    )
-    definition = json.loads(row["reward"]) if isinstance(row["reward"], str) else row["reward"]
-    evaluation.add_event(
-        PendingEvent(
-            RewardEventType.REWARD_EXPIRED, rule,
-            {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]},
-            int(row["id"]), row["kind"], definition, "EXPIRED", row["code"],
-            sql.to_datetime(row["expires_at"]), sql.to_datetime(row["issued_at"]),
-        )
-    )
+    evaluation.add_event(event_of(row, RewardEventType.REWARD_EXPIRED, "EXPIRED"))
     await evaluation.append_events()
     result.shops_notified[evaluation.shop_id] = evaluation.last_seq
 

@@ -7,6 +7,7 @@ that comparisons agree with rows written through the ORM, and come back as aware
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -68,3 +69,8 @@ def greatest(conn: BaseDBAsyncClient) -> str:
 
 def least(conn: BaseDBAsyncClient) -> str:
     return "min" if is_sqlite(conn) else "LEAST"
+
+
+def from_json(value: Any) -> Any:
+    """A JSON column read by raw SQL: text on SQLite and, without a codec, on asyncpg."""
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,0 +1,37 @@
+"""An issued reward read with what its events tell: customer, rule and milestone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.enums import RewardEventType, RuleType
+from engine.evaluation import PendingEvent
+from engine.rulebook import RuleRef
+from models import sql
+
+SELECT_WITH_CONTEXT = (
+    "SELECT r.id, r.shop_id, r.customer_id, r.status, r.kind, r.reward, r.code, r.expires_at,"
+    " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold,"
+    " c.external_id, u.name AS rule_name, u.type AS rule_type"
+    " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
+    " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
+)
+
+
+def event_of(row: dict[str, Any], type: RewardEventType, status: str) -> PendingEvent:
+    """The event reporting that the reward in `row` moved to `status`."""
+    rule = RuleRef(
+        int(row["rule_id"]), row["rule_name"], RuleType(row["rule_type"]), None, None, None, None, None
+    )
+    return PendingEvent(
+        type,
+        rule,
+        {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]},
+        int(row["id"]),
+        row["kind"],
+        sql.from_json(row["reward"]),
+        status,
+        row["code"],
+        sql.to_datetime(row["expires_at"]),
+        sql.to_datetime(row["issued_at"]),
+    )
