@@ -299,3 +299,12 @@ async def test_new_rules_cannot_name_milestone_ids(shops):
     assert errors(payload) == [(["input", "milestones"], "INVALID")]
     assert await rule_count(shop) == 1
 
+
+
+async def test_a_rule_holds_hundreds_of_milestones_in_order(shops):
+    shop = await shops()
+    many = [milestone(str(n), points(n)) for n in range(1, 301)]
+    rule = await create_rule(shop, milestones=many)
+    assert [m["threshold"] for m in rule["milestones"]] == [str(n) for n in range(1, 301)]
+    assert [m["position"] for m in rule["milestones"]] == list(range(300))
+    assert len({m["id"] for m in rule["milestones"]}) == 300
