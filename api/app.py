@@ -15,9 +15,11 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from api import db, metrics
 from api.auth import BearerAuth
+from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
+from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
@@ -36,7 +38,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     tests that set the database up themselves pass False."""
     settings = settings or Settings.from_env()
     graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15)
-    protected = BearerAuth(graphql)
+    limited = rate_limit(graphql, settings.rate_limit_per_second, settings.rate_limit_burst)
+    protected = BodySizeLimit(BearerAuth(limited), settings.max_body_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.http_errors import send_error
 from engine.keys import authenticate
 from models import ApiKey
 
@@ -34,18 +34,8 @@ def token_from_params(params: dict[str, Any] | None) -> str | None:
 
 
 async def _unauthorized(send: Send, message: str) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]})
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b'Bearer realm="milestones"'),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body.encode()})
+    challenge = [(b"www-authenticate", b'Bearer realm="milestones"')]
+    await send_error(send, 401, "UNAUTHENTICATED", message, headers=challenge)
 
 
 def wants_graphiql(scope: Scope) -> bool:

@@ -41,6 +41,10 @@ class Settings:
     webhook_retry_base_seconds: float = 10.0
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     max_page_size: int = 100
+    # Per API key and process; 0 turns the limit off (api/rate_limit.py).
+    rate_limit_per_second: float = 50.0
+    rate_limit_burst: int = 200
+    max_body_bytes: int = 256 * 1024
     environment: str = "development"
     log_level: str = "INFO"
     shutdown_timeout_seconds: float = 30.0
@@ -55,6 +59,9 @@ class Settings:
             webhook_poll_seconds=_float("WEBHOOK_POLL_SECONDS", 1.0),
             webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", 8),
             webhook_retry_base_seconds=_float("WEBHOOK_RETRY_BASE_SECONDS", 10.0),
+            rate_limit_per_second=_float("RATE_LIMIT_PER_SECOND", 50.0),
+            rate_limit_burst=_int("RATE_LIMIT_BURST", 200),
+            max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=os.environ.get("MILESTONES_ENV", "development"),
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),

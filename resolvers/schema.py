@@ -13,6 +13,7 @@ from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
 from resolvers.execution import ExecutionContext
 from resolvers.keys import KeyMutation, KeyQuery
+from resolvers.limits import OperationLimits
 from resolvers.masking import MaskUnexpectedErrors
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
@@ -48,6 +49,7 @@ schema = Schema(
     extensions=[
         MaskUnexpectedErrors,
         OperationFacts,
+        OperationLimits,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ],

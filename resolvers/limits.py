@@ -1,0 +1,65 @@
+"""Limits on what one GraphQL document may ask: depth, aliases, tokens; introspection for ADMIN.
+
+The rule classes are built once here. Strawberry's limiter extensions build a new rule class
+per instance, and the validation cache keys on the rule classes: built per request, every
+request would miss the cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import GraphQLError, ValidationRule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+
+from engine.enums import Role
+
+# The deepest operation a client needs (the widget's progress → milestone → issued reward →
+# reward, inside a connection) is 8 levels; introspection fields are not counted.
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+def _with_code(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
+    """The rule, with `extensions.code` on the errors it reports, whether it reports while
+    visiting or, as the limiters do, straight to the context while it is created."""
+
+    def coded(error: GraphQLError) -> GraphQLError:
+        error.extensions = {**(error.extensions or {}), "code": code}
+        return error
+
+    class Coded(rule):  # type: ignore[misc, valid-type]
+        def __init__(self, context) -> None:
+            report = context.report_error
+            context.report_error = lambda error: report(coded(error))
+            try:
+                super().__init__(context)
+            finally:
+                del context.report_error
+
+        def report_error(self, error: GraphQLError) -> None:
+            super().report_error(coded(error))
+
+    return Coded
+
+
+(_depth,) = QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
+(_aliases,) = MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
+LIMIT_RULES = (_with_code(_depth, "QUERY_TOO_DEEP"), _with_code(_aliases, "TOO_MANY_ALIASES"))
+NO_INTROSPECTION = _with_code(NoSchemaIntrospectionCustomRule, "FORBIDDEN")
+
+
+class OperationLimits(SchemaExtension):
+    """Adds the limits to every operation, and forbids introspection to all but ADMIN keys
+    (the admin SPA generates its code from it)."""
+
+    def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        execution.parse_options["max_tokens"] = MAX_TOKENS
+        rules = LIMIT_RULES
+        if getattr(execution.context, "role", None) != Role.ADMIN:
+            rules = (*rules, NO_INTROSPECTION)
+        execution.validation_rules = (*execution.validation_rules, *rules)
+        yield
