@@ -149,3 +149,22 @@ async def test_two_processes_keep_figures_exact_fan_out_events_and_sweep_one_at_
             assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     finally:
         await holder.close()
+
+
+async def test_metrics_of_several_workers_add_up_on_any_of_them(database_url, tmp_path):
+    key = create_shop(database_url, tmp_path)
+    no_sweep = {"SWEEP_INTERVAL_SECONDS": "0"}
+    with serving(database_url, tmp_path, "workers", workers=2, **no_sweep) as server:
+        await server.until_ready()
+        sent = 0
+        for _ in range(20):  # until both workers have served orders
+            batch = [f"w{n}" for n in range(sent, sent + 10)]
+            await asyncio.gather(*(record(server, key, order, order) for order in batch))
+            sent += len(batch)
+            requests = server.messages("request")
+            served_by = {x["pid"] for x in requests if x.get("operation") == "recordOrder"}
+            if len(served_by) == 2:
+                break
+        assert len(served_by) == 2
+        # Each scrape is answered by either worker; every answer counts both workers' orders.
+        assert [await orders_counted(server) for _ in range(6)] == [float(sent)] * 6
