@@ -19,6 +19,7 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
+from api.http_errors import internal_error
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WebSocketRoute("/graphql", graphql),
         ],
         middleware=middleware,
+        exception_handlers={Exception: internal_error},
         lifespan=lifespan,
     )
     app.state.settings = settings

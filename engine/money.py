@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, DecimalException
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -34,7 +34,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """Exact conversion; raises MoneyError when `amount` has more digits than the currency."""
     try:
         scaled = Decimal(amount).scaleb(exponent(currency))
-    except InvalidOperation as exc:
+    except DecimalException as exc:  # not a number, or beyond Decimal's exponent range
         raise MoneyError("not a number") from exc
     if not scaled.is_finite():
         raise MoneyError("not a finite number")

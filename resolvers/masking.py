@@ -10,6 +10,10 @@ from strawberry.extensions import MaskErrors
 log = logging.getLogger("milestones.errors")
 
 
+def internal_error_message(request_id: str) -> str:
+    return f"Internal error. Quote request id {request_id} when reporting it."
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
@@ -30,7 +34,7 @@ class MaskUnexpectedErrors(MaskErrors):
             exc_info=(type(original), original, original.__traceback__),
         )
         return GraphQLError(
-            message=f"Internal error. Quote request id {request_id} when reporting it.",
+            message=internal_error_message(request_id),
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
