@@ -44,9 +44,13 @@ async def rotate_widget_secret(shop: Shop) -> Shop:
 def customer_digest(shop: Shop, customer_external_id: str) -> str:
     """What the store's server computes to prove a storefront visitor is this customer."""
     return hmac.new(
-        shop.widget_secret.encode(), customer_external_id.encode(), hashlib.sha256
+        shop.widget_secret.encode(),
+        customer_external_id.encode("utf-8", "surrogatepass"),
+        hashlib.sha256,
     ).hexdigest()
 
 
 def digest_matches(shop: Shop, customer_external_id: str, digest: str) -> bool:
-    return hmac.compare_digest(customer_digest(shop, customer_external_id), digest.lower())
+    """In constant time. Compared as bytes: `compare_digest` refuses non-ASCII text."""
+    expected = customer_digest(shop, customer_external_id).encode()
+    return hmac.compare_digest(expected, digest.lower().encode("utf-8", "surrogatepass"))

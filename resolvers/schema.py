@@ -21,9 +21,10 @@ from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 from resolvers.webhooks.mutations import WebhookMutation
 from resolvers.webhooks.queries import WebhookQuery
+from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
-    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery
+    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery, WidgetQuery
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from graphql import OperationType, parse
 
 from engine.enums import Role
+from engine.shops import customer_digest
 from resolvers.schema import schema
 from tests.event_support import graphql_socket
 
@@ -22,8 +24,13 @@ COOKBOOK = (Path(__file__).resolve().parent.parent / "docs" / "cookbook.md").rea
 EXAMPLE = re.compile(r"```graphql\n(.*?)```(?:\s*```json\n(.*?)```)?", re.S)
 GID = re.compile(r"gid://milestones/(\w+)/(\d+)")
 CODE = re.compile(r"MS(?:-[A-Z0-9]{4}){4}")
+DIGEST = re.compile(r'(customerExternalId: "([^"]*)", customerDigest: ")[0-9a-f]{64}"')
 ROLE = re.compile(r"^# as (ADMIN|PARTNER|STOREFRONT)$", re.M)
 EXPECT = re.compile(r"^# expect ([A-Z_]+)$", re.M)
+
+
+def digest(secret: str, external_id: str) -> str:
+    return customer_digest(SimpleNamespace(widget_secret=secret), external_id)
 
 
 def examples() -> list[tuple[str, dict[str, Any]]]:
@@ -45,9 +52,12 @@ class Ledger:
         self.ids: dict[str, list[str]] = {}
         self.codes: list[str] = []
         self.page_codes: list[str] = []
+        self.widget_secret = ""
 
     def see(self, value: Any) -> None:
         if isinstance(value, dict):
+            if isinstance(value.get("widgetSecret"), str):
+                self.widget_secret = value["widgetSecret"]
             for item in value.values():
                 self.see(item)
         elif isinstance(value, list):
@@ -71,8 +81,12 @@ class Ledger:
             self.page_codes.append(match[0])
         return self.codes[self.page_codes.index(match[0])]
 
+    def _digest(self, match: re.Match) -> str:
+        return f'{match[1]}{digest(self.widget_secret, match[2])}"'
+
     def fill(self, text: str) -> str:
-        return CODE.sub(self._code, GID.sub(self._id, text))
+        """The page's ids, codes and customer digests replaced by the real ones."""
+        return DIGEST.sub(self._digest, CODE.sub(self._code, GID.sub(self._id, text)))
 
 
 def assert_succeeded(query: str, body: dict) -> None:

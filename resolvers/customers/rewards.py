@@ -12,6 +12,7 @@ from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import IssuedRewardStatus, RewardKind
 from resolvers.loaders import milestone_by_id, rule_by_id
+from resolvers.pagination import Connection, paginate
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.types import Milestone, MilestoneRule
 
@@ -69,3 +70,16 @@ class IssuedReward:
         rule = await rule_by_id(info).load(self.row.rule_id)
         row = await milestone_by_id(info).load(self.row.milestone_id)
         return Milestone(row=row, rule_type=RuleType(rule.type))
+
+
+async def rewards_of(
+    customer_id: int,
+    first: int | None,
+    after: str | None,
+    status: list[IssuedRewardStatus] | None,
+) -> Connection[IssuedReward]:
+    """A customer's issued rewards, newest first, optionally of some statuses."""
+    query = RewardRow.filter(customer_id=customer_id)
+    if status:
+        query = query.filter(status__in=[s.value for s in status])
+    return await paginate(query, first, after, lambda r: IssuedReward(row=r), descending=True)

@@ -12,12 +12,11 @@ from engine.enums import LedgerAccount as AccountEnum
 from engine.money import from_minor
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
-from models import IssuedReward as RewardRow
 from models import LedgerEntry as LedgerRow
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.progress import RuleProgress, progress_loader
-from resolvers.customers.rewards import IssuedReward
+from resolvers.customers.rewards import IssuedReward, rewards_of
 from resolvers.enums import ActivityKind, IssuedRewardStatus, LedgerAccount
 from resolvers.pagination import Connection, paginate
 
@@ -155,10 +154,7 @@ class Customer:
         after: str | None = None,
         status: list[IssuedRewardStatus] | None = None,
     ) -> Connection[IssuedReward]:
-        query = RewardRow.filter(customer_id=self.row.id)
-        if status:
-            query = query.filter(status__in=[s.value for s in status])
-        return await paginate(query, first, after, lambda r: IssuedReward(row=r), descending=True)
+        return await rewards_of(self.row.id, first, after, status)
 
     @strawberry.field(description="Recorded activity, newest first.")
     async def activities(

@@ -24,6 +24,7 @@ from resolvers.enums import (
 )
 from resolvers.loaders import milestones_of_rule
 from resolvers.pagination import Connection, paginate
+from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
 
 
@@ -154,7 +155,10 @@ class MilestoneRule:
         rule_type = RuleTypeEnum(self.row.type)
         return [Milestone(row=row, rule_type=rule_type) for row in rows]
 
-    @strawberry.field(description="Every change to the rule, oldest first.")
+    @strawberry.field(
+        permission_classes=[IsAdminOrPartner],
+        description="Every change to the rule, oldest first (not shown to storefront keys).",
+    )
     async def history(
         self, first: int | None = None, after: str | None = None
     ) -> Connection[MilestoneRuleChange]:
