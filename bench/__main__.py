@@ -1,0 +1,132 @@
+"""`python -m bench [--quick] [--only P1,P3] [--postgres URL]`: the performance table.
+
+Every figure is the median of several runs (min–max beside it) and stands beside a floor
+measured in the same run; the table is printed and written to bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bench import datasets, floors, shop, throughput
+from bench.processes import free_port
+from bench.report import Figure, Row, table, write_json
+
+RESULTS = datasets.ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    runs: int
+    seconds: float  # per measured HTTP run
+    customers: int
+    heavy_history: int  # P2: past activities of the heavy customer
+    import_count: int  # P4
+    sweep_customers: int  # P4
+    subscribers: int  # P5
+
+
+QUICK = Mode("quick", 3, 1.5, 10_000, 20_000, 50_000, 100_000, 1_000)
+FULL = Mode("full", 3, 4.0, 10_000, 100_000, 1_000_000, 1_000_000, 1_000)
+
+
+def _floor_row(name: str, figure: Figure, unit: str) -> Row:
+    return Row(f"floor: {name}", figure, unit)
+
+
+def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path) -> list[Row]:
+    rows: list[Row] = []
+    wants = lambda part: not only or part in only  # noqa: E731
+    concurrencies = [16, 64]
+    http = {}
+    if wants("P1") or wants("P6") or wants("floors"):
+        print("floors: bare Starlette, { hello }, one-row mutation …", flush=True)
+        http = floors.http_floors(workdir, mode.seconds, mode.runs, concurrencies)
+        rows.append(_floor_row("bare Starlette endpoint (c=16)", http["bare"].per_second, "req/s"))
+        rows.append(_floor_row("Strawberry { hello } (c=16)", http["hello"].per_second, "req/s"))
+        for c in concurrencies:
+            rows.append(_floor_row(f"Strawberry one-row mutation (c={c})", http[f"insert c={c}"].per_second, "req/s"))
+        raw = floors.aiosqlite_floor(workdir, 2000, mode.runs)
+        rows.append(_floor_row("aiosqlite one-row transactions (WAL)", raw, "tx/s"))
+
+    if wants("P1") or wants("P3"):
+        print(f"realistic shop: {mode.customers:,} customers, 20 rules …", flush=True)
+        path = workdir / "shop.sqlite3"
+        facts, built = datasets.sqlite_dataset(
+            "shop", path, lambda: shop.build(mode.customers), mode.customers
+        )
+        if built:
+            print(f"  built in {built:.0f}s ({facts['activities']:,} activities), cached for next runs", flush=True)
+        url = f"sqlite://{path}"
+        if wants("P3"):
+            count, progress = throughput.admin_page_queries(url, facts["admin_key"])
+        port = free_port()
+        with throughput.serve(port, url, workdir):
+            if wants("P1"):
+                print("P1: recordOrder at c=16 and c=64 …", flush=True)
+                p1 = throughput.record_orders(port, facts["admin_key"], mode.customers, concurrencies, mode.seconds, mode.runs)
+                for c in concurrencies:
+                    floor = http.get(f"insert c={c}")
+                    rows.append(Row(
+                        f"P1 recordOrder c={c}: throughput", p1[c].per_second, "activities/s",
+                        floor.per_second if floor else None, "one-row mutation",
+                        "≥ 0.6 × floor and ≥ 1,000/s",
+                        lambda v, r: v >= 1000 and (r is None or r >= 0.6),
+                    ))
+                    rows.append(Row(f"P1 recordOrder c={c}: p50", p1[c].p50_ms, "ms",
+                                    floor.p50_ms if floor else None, "one-row mutation"))
+                    rows.append(Row(f"P1 recordOrder c={c}: p99", p1[c].p99_ms, "ms",
+                                    floor.p99_ms if floor else None, "one-row mutation"))
+            if wants("P3"):
+                print("P3: the admin page …", flush=True)
+                page = throughput.admin_page_latency(port, facts["admin_key"], mode.seconds, mode.runs)
+                rows.append(Row(
+                    f"P3 admin page (50 customers, {progress} progress rows): SQL statements",
+                    Figure.of([count]), "queries", target="constant (same for 5 and 50)",
+                ))
+                rows.append(Row(
+                    "P3 admin page: p99", page.p99_ms, "ms", http["hello"].p99_ms if http else None,
+                    "{ hello }", "≤ 50 ms", lambda v, r: v <= 50,
+                ))
+                rows.append(Row("P3 admin page: p50", page.p50_ms, "ms",
+                                http["hello"].p50_ms if http else None, "{ hello }"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="shorter runs and smaller bulk sizes (under 2 minutes)")
+    parser.add_argument("--only", default="", help="comma-separated parts: floors,P1,P2,P3,P4,P5,P6")
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
+                        help="a PostgreSQL server for P6 (a database is created and dropped)")
+    parser.add_argument("--customers", type=int, help="customers of the realistic shop (default 10,000)")
+    args = parser.parse_args(argv)
+    mode = QUICK if args.quick else FULL
+    if args.customers:
+        mode = replace(mode, customers=args.customers)
+    only = {part.strip() for part in args.only.split(",") if part.strip()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="run-", dir=RESULTS))
+    started = time.perf_counter()
+    try:
+        rows = run(mode, only, args.postgres, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    print()
+    print(table(rows))
+    print(f"\n{mode.name} run in {seconds:.0f}s; written to bench/results/latest.json")
+    write_json(rows, RESULTS / "latest.json", mode.name, seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The floors: the same stack doing the least possible work, measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bench import processes
+from bench.report import Figure
+
+HELLO = '{"query":"{ hello }"}'
+INSERT = '{"query":"mutation($n: String!) { insertRow(note: $n) }","variables":{"n":"{n}"}}'
+
+
+@dataclass
+class HttpFigures:
+    per_second: Figure
+    p50_ms: Figure
+    p99_ms: Figure
+
+
+def http_runs(job: dict, runs: int) -> HttpFigures:
+    results = []
+    for run in range(runs):
+        result = processes.load({**job, "prefix": f"r{run}-{time.time_ns()}-"})
+        if result["errors"]:
+            raise RuntimeError(f"{job['path']}: {result['errors']} bad responses, e.g. {result['error_samples']}")
+        results.append(result)
+    return HttpFigures(
+        Figure.of([r["per_second"] for r in results]),
+        Figure.of([r["p50_ms"] for r in results]),
+        Figure.of([r["p99_ms"] for r in results]),
+    )
+
+
+def http_floors(workdir: Path, seconds: float, runs: int, concurrencies: list[int]) -> dict[str, HttpFigures]:
+    port = processes.free_port()
+    database = f"sqlite://{workdir / 'floor.sqlite3'}"
+    floors: dict[str, HttpFigures] = {}
+    base = {"host": "127.0.0.1", "port": port, "seconds": seconds, "warmup": 1.0}
+    with processes.floor_server(port, database, workdir):
+        floors["bare"] = http_runs({**base, "path": "/bare", "body": "{}", "concurrency": 16}, runs)
+        floors["hello"] = http_runs(
+            {**base, "path": "/graphql", "body": HELLO, "concurrency": 16, "expect": '"hello"'}, runs
+        )
+        for concurrency in concurrencies:
+            floors[f"insert c={concurrency}"] = http_runs(
+                {**base, "path": "/graphql", "body": INSERT, "concurrency": concurrency,
+                 "expect": '"insertRow"'},
+                runs,
+            )
+    return floors
+
+
+async def _aiosqlite_once(path: Path, count: int) -> float:
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, note TEXT)")
+        started = time.perf_counter()
+        for n in range(count):
+            await conn.execute("BEGIN")
+            await conn.execute("INSERT INTO rows (note) VALUES (?)", (f"row {n}",))
+            await conn.execute("COMMIT")
+        return count / (time.perf_counter() - started)
+
+
+def aiosqlite_floor(workdir: Path, count: int, runs: int) -> Figure:
+    """Single-row transactions per second through aiosqlite (WAL, synchronous=NORMAL)."""
+    path = workdir / "raw.sqlite3"
+    return Figure.of([asyncio.run(_aiosqlite_once(path, count)) for _ in range(runs)])
