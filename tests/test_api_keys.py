@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from httpx_ws import WebSocketDisconnect
 
@@ -130,7 +131,7 @@ async def test_key_revoked_by_another_process_closes_its_websocket_at_the_next_c
     async with subscriber(app, created["secret"]) as socket:
         # As another process would: straight in the database, no in-process notice.
         await ApiKey.filter(id=created["apiKey"]["id"].rsplit("/", 1)[1]).update(
-            revoked_at="2026-01-01T00:00:00+00:00"
+            revoked_at=datetime(2026, 1, 1, tzinfo=UTC)
         )
         await live_sockets.recheck()
         try:

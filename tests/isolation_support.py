@@ -1,0 +1,195 @@
+"""For the isolation test: a victim shop full of data, a snapshot of everything it owns, the
+values that would betray a leak, and GraphQL documents written from the introspected schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLUnionType,
+    Undefined,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from tortoise import Tortoise
+
+from engine import keys
+from engine.enums import Role
+from models import Shop
+from resolvers import ids
+from tests.builders import billing, fixed, make_rule, order, points
+from tests.support import TestShop
+
+VICTIM_CUSTOMER = "victim-cust"
+VICTIM_CONTRACT = "victim-contract"
+VICTIM_ORDER = "victim-order-1"
+
+# How each table is scoped to a shop: the first of these columns it has.
+_SCOPES = (("shop_id", "shop"), ("rule_id", "rule"), ("endpoint_id", "endpoint"))
+# Global id type names of the tables whose ids the API shows.
+_GID_TYPES = {
+    "ApiKey": "ApiKey",
+    "MilestoneRule": "MilestoneRule",
+    "Milestone": "Milestone",
+    "Customer": "Customer",
+    "IssuedReward": "IssuedReward",
+    "Activity": "Activity",
+    "LedgerEntry": "LedgerEntry",
+    "WebhookEndpoint": "WebhookEndpoint",
+    "WebhookDelivery": "WebhookDelivery",
+    "RewardEvent": "RewardEvent",
+    "RuleChange": "MilestoneRuleChange",
+}
+# Columns whose values are the victim's own (short ones aside: they could be anyone's).
+_BETRAYING_COLUMNS = ("name", "code", "url", "email", "prefix", "widget_secret")
+
+
+@dataclass
+class Victim:
+    shop: TestShop
+    active_rule: str
+    rule_to_activate: str
+    rule_to_update: str
+    rule_to_pause: str
+    rule_to_archive: str
+    code: str
+    endpoint_to_enable: str
+    endpoint_to_delete: str
+    key_to_revoke: str
+
+
+async def build_victim(shop: TestShop) -> Victim:
+    """A shop with rules in every status, a customer with a code reward, points and a
+    subscription, events, webhook endpoints and a spare key."""
+    active = await make_rule(
+        shop, "ORDERS_COUNT", [(1, fixed("5.00")), (2, points(40))], rewardExpiryDays=30
+    )
+    await make_rule(shop, "INACTIVITY", [(1, points(3))])
+    to_pause = await make_rule(shop, "REVIEWS_COUNT", [(1, points(2))])
+    to_activate = await make_rule(shop, "POINTS_EARNED", [(10, points(1))], activate=False)
+    to_update = await make_rule(shop, "ORDERS_COUNT", [(9, points(1))], activate=False)
+    to_archive = await make_rule(shop, "ORDERS_COUNT", [(8, points(1))], activate=False)
+    first = await order(shop, VICTIM_CUSTOMER, "25.00", order_id=VICTIM_ORDER, email="ada@victim.example")
+    await order(shop, VICTIM_CUSTOMER, "30.00")
+    await billing(shop, VICTIM_CUSTOMER, VICTIM_CONTRACT)
+    (code,) = [r["code"] for r in first["issuedRewards"] if r["code"]]
+    endpoints = []
+    for n in (1, 2):
+        data = await shop.gql(
+            'mutation($url: String!) { createWebhookEndpoint(url: $url) { webhookEndpoint { id } } }',
+            {"url": f"https://hooks.victim.example/{n}"},
+        )
+        endpoints.append(data["createWebhookEndpoint"]["webhookEndpoint"]["id"])
+    spare = await keys.create_key(shop.shop, Role.PARTNER, "victim spare")
+    return Victim(
+        shop=shop,
+        active_rule=active["id"],
+        rule_to_activate=to_activate["id"],
+        rule_to_update=to_update["id"],
+        rule_to_pause=to_pause["id"],
+        rule_to_archive=to_archive["id"],
+        code=code,
+        endpoint_to_enable=endpoints[0],
+        endpoint_to_delete=endpoints[1],
+        key_to_revoke=ids.encode("ApiKey", spare.key.id),
+    )
+
+
+def _models() -> list[Any]:
+    return [m for m in Tortoise.apps["models"].values() if m.__name__ != "Shop"]
+
+
+async def _owned_ids(shop_id: int) -> dict[str, list[int]]:
+    from models import MilestoneRule, WebhookEndpoint
+
+    return {
+        "shop": [shop_id],
+        "rule": list(await MilestoneRule.filter(shop_id=shop_id).values_list("id", flat=True)),
+        "endpoint": list(await WebhookEndpoint.filter(shop_id=shop_id).values_list("id", flat=True)),
+    }
+
+
+async def snapshot(shop_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row the shop owns, in every table, in full."""
+    owned = await _owned_ids(shop_id)
+    rows = {"Shop": await Shop.filter(id=shop_id).values()}
+    for model in _models():
+        fields = model._meta.fields_db_projection
+        column, scope = next(((c, s) for c, s in _SCOPES if c in fields), (None, None))
+        assert column, f"{model.__name__} has no column that says which shop owns it"
+        rows[model.__name__] = await model.filter(**{f"{column}__in": owned[scope]}).order_by("id").values()
+    return rows
+
+
+def betraying_values(rows: dict[str, list[dict[str, Any]]]) -> set[str]:
+    """What a response must not contain unless it came from the victim's own key: the global
+    ids of its rows, its codes, names, URLs, emails, key prefixes and widget secret."""
+    found: set[str] = set()
+    for table, table_rows in rows.items():
+        for row in table_rows:
+            if table in _GID_TYPES:
+                found.add(ids.encode(_GID_TYPES[table], row["id"]))
+            if table == "Shop":
+                found.add(ids.encode("Shop", row["id"]))
+            for column in _BETRAYING_COLUMNS:
+                value = row.get(column)
+                if isinstance(value, str) and len(value) >= 6:
+                    found.add(value)
+    return found
+
+
+def strings_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(strings_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(strings_in(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) else set()
+
+
+async def introspect(shop: TestShop) -> GraphQLSchema:
+    """The schema as an ADMIN client sees it, by introspection over HTTP."""
+    return build_client_schema(await shop.gql(get_introspection_query()))
+
+
+def selection(type_: Any, depth: int) -> str:
+    """Every field reachable without a required argument, `depth` levels down."""
+    named = get_named_type(type_)
+    if is_leaf_type(named):
+        return ""
+    if depth == 0:
+        return "{ __typename }"
+    if isinstance(named, GraphQLUnionType):
+        members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
+        return "{ __typename " + members + " }"
+    assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)), named
+    parts = []
+    for name, field in named.fields.items():
+        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        parts.append(f"{name} {selection(field.type, depth - 1)}".strip())
+    return "{ " + " ".join(parts) + " }"
+
+
+def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, Any], depth: int) -> str:
+    """An operation calling the root field `name` with `variables` as its arguments."""
+    root = schema.query_type if kind == "query" else schema.mutation_type
+    field = root.fields[name]
+    missing = [
+        a for a, arg in field.args.items()
+        if is_non_null_type(arg.type) and arg.default_value is Undefined and a not in variables
+    ]
+    assert not missing, f"{name}: no sample for required argument(s) {missing}"
+    unknown = set(variables) - set(field.args)
+    assert not unknown, f"{name}: sample has arguments the field does not take: {unknown}"
+    declared = ", ".join(f"${a}: {field.args[a].type}" for a in variables)
+    passed = ", ".join(f"{a}: ${a}" for a in variables)
+    head = f"{kind}({declared})" if declared else kind
+    call = f"{name}({passed})" if passed else name
+    return f"{head} {{ {call} {selection(field.type, depth)} }}"
