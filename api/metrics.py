@@ -4,6 +4,9 @@ With several worker processes, `PROMETHEUS_MULTIPROC_DIR` names a directory the 
 (`milestones serve --workers N` sets one up); `/metrics` then sums every live worker, so one
 scrape of any worker sees the whole server. The variable must be set before this module is first
 imported: prometheus-client chooses its storage at import time.
+
+The functions below are what `engine/telemetry.py` calls: the app installs this module as the
+engine's observer, so the engine reports without importing Prometheus.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import asyncpg
 from api import db
 from api.event_listener import asyncpg_dsn
 from engine import telemetry
+from engine.sweep import run_sweep
 
 log = logging.getLogger("milestones.sweep")
 
@@ -33,15 +34,9 @@ SweepFunction = Callable[..., Awaitable[Any]]
 _process_lock = asyncio.Lock()
 
 
-def _default_sweep(**kwargs: Any) -> Awaitable[Any]:
-    from engine.sweep import run_sweep
-
-    return run_sweep(**kwargs)
-
-
 class Sweeper:
     def __init__(
-        self, database_url: str, interval_seconds: float, sweep: SweepFunction = _default_sweep
+        self, database_url: str, interval_seconds: float, sweep: SweepFunction = run_sweep
     ) -> None:
         self.database_url = database_url
         self.interval_seconds = interval_seconds
