@@ -41,15 +41,16 @@ class WebhookWorker:
         max_attempts: int,
         retry_base_seconds: float,
         timeout_seconds: float = 10.0,
-        concurrency: int = 8,
+        concurrency: int = 16,
     ) -> None:
         self.hub = hub
         self.poll_seconds = poll_seconds
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
         self.timeout_seconds = timeout_seconds
+        self.concurrency = concurrency
         self.owner = secrets.token_hex(8)
-        self._slots = asyncio.Semaphore(concurrency)
+        self._serving: dict[int, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -65,49 +66,45 @@ class WebhookWorker:
     async def _run(self) -> None:
         watcher = self.hub.watch()
         try:
-            async with self._http():
+            async with httpx.AsyncClient(
+                timeout=self.timeout_seconds, follow_redirects=False, trust_env=False
+            ) as client:
+                self._client = client
                 while True:
                     watcher.clear()
                     try:
-                        busy = await self.run_once()
+                        await self._start_due(watcher)
                     except Exception:
                         log.exception("webhook delivery round failed")
-                        busy = 0
-                    if not busy:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(watcher.wait(), self.poll_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(watcher.wait(), self.poll_seconds)
         finally:
             self.hub.unwatch(watcher)
+            for task in list(self._serving.values()):
+                task.cancel()
+            await asyncio.gather(*self._serving.values(), return_exceptions=True)
 
-    @contextlib.asynccontextmanager
-    async def _http(self):
-        async with httpx.AsyncClient(
-            timeout=self.timeout_seconds, follow_redirects=False, trust_env=False
-        ) as client:
-            self._client = client
-            try:
-                yield client
-            finally:
-                self._client = None
+    async def _start_due(self, watcher: asyncio.Event) -> None:
+        """Start serving each due endpoint not served yet: a slow receiver holds up only
+        its own endpoint."""
+        for endpoint_id in await webhooks.due_endpoints(limit=100):
+            if endpoint_id in self._serving or len(self._serving) >= self.concurrency:
+                continue
+            task = asyncio.create_task(self._serve(endpoint_id, watcher))
+            self._serving[endpoint_id] = task
+            task.add_done_callback(lambda _t, key=endpoint_id: self._serving.pop(key, None))
 
-    async def run_once(self) -> int:
-        """One round over the due endpoints; how many events it dealt with."""
-        if self._client is None:
-            async with self._http():
-                return await self.run_once()
-        due = await webhooks.due_endpoints(limit=100)
-        done = await asyncio.gather(*(self._serve(endpoint_id) for endpoint_id in due))
-        return sum(done)
-
-    async def _serve(self, endpoint_id: int) -> int:
-        async with self._slots:
-            endpoint = await webhooks.claim(endpoint_id, self.owner, LEASE)
-            if endpoint is None:
-                return 0
-            try:
-                return await self._deliver(endpoint)
-            finally:
-                await webhooks.release(endpoint, self.owner)
+    async def _serve(self, endpoint_id: int, watcher: asyncio.Event) -> None:
+        endpoint = await webhooks.claim(endpoint_id, self.owner, LEASE)
+        if endpoint is None:
+            return
+        try:
+            if await self._deliver(endpoint):
+                watcher.set()  # more may wait behind this batch
+        except Exception:
+            log.exception("webhook delivery to endpoint %s failed", endpoint_id)
+        finally:
+            await webhooks.release(endpoint, self.owner)
 
     async def _deliver(self, endpoint: WebhookEndpoint) -> int:
         shop = await Shop.get(id=endpoint.shop_id).only("id", "currency")
