@@ -244,14 +244,17 @@ def validate_reward(
             minimumSubtotal=optional_money(draft.minimum_subtotal, "minimumSubtotal"),
         )
     elif kind == RewardKind.PERCENTAGE_DISCOUNT:
-        percent = draft.percent
+        percent, plain = draft.percent, None
         if percent is None or not Decimal(percent).is_finite() or not 0 < percent <= 100:
             problems.add("INVALID", "percent must be above 0 and at most 100.", (*path, "percent"))
         elif percent != percent.quantize(Decimal("0.01")):
             problems.add("INVALID", "percent has at most 2 decimal places.", (*path, "percent"))
+        else:
+            # Only a valid percent is normalized: a huge one would overflow.
+            plain = _plain(percent)
         result.update(
             currency=currency,
-            percent=_plain(percent) if percent is not None and percent.is_finite() else None,
+            percent=plain,
             minimumSubtotal=optional_money(draft.minimum_subtotal, "minimumSubtotal"),
         )
     elif kind == RewardKind.FREE_SHIPPING:

@@ -145,8 +145,10 @@ async def test_storefront_reads_nothing_but_the_widget(shops):
         "{ milestoneRules { nodes { id } } }",
         "{ shop { widgetSecret } }",
         "{ rewardEvents { nodes { id } } }",
-        f'{{ widget(customerExternalId: "cust-1", customerDigest: "{digest}") '
-        "{ progress { rule { history { nodes { id changes } } } } } }",
+        (
+            f'{{ widget(customerExternalId: "cust-1", customerDigest: "{digest}") '
+            "{ progress { rule { history { nodes { id changes } } } } } }"
+        ),
     ]
     for query in forbidden:
         body = await shop.raw(query, role=Role.STOREFRONT)
