@@ -30,12 +30,14 @@ class Mode:
     customers: int
     heavy_history: int  # P2: past activities of the heavy customer
     import_count: int  # P4
+    import_seconds: float  # P4: the import stops here and reports its rate
     sweep_customers: int  # P4
     subscribers: int  # P5
+    pg_customers: int  # P6
 
 
-QUICK = Mode("quick", 3, 1.5, 10_000, 20_000, 50_000, 100_000, 1_000)
-FULL = Mode("full", 3, 4.0, 10_000, 100_000, 1_000_000, 1_000_000, 1_000)
+QUICK = Mode("quick", 3, 1.5, 10_000, 20_000, 50_000, 10.0, 20_000, 1_000, 2_000)
+FULL = Mode("full", 3, 4.0, 10_000, 100_000, 1_000_000, 90.0, 1_000_000, 1_000, 10_000)
 
 
 def _floor_row(name: str, figure: Figure, unit: str) -> Row:
@@ -98,7 +100,89 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path) -> list
                 ))
                 rows.append(Row("P3 admin page: p50", page.p50_ms, "ms",
                                 http["hello"].p50_ms if http else None, "{ hello }"))
+    if wants("P2"):
+        rows += growth_rows(mode, workdir)
+    if wants("P4"):
+        rows += bulk_rows(mode, workdir)
+    if wants("P5"):
+        rows += live_rows(mode, workdir)
+    if wants("P6"):
+        rows += scale_out_rows(mode, workdir, postgres, http, concurrencies)
     return rows
+
+
+def bulk_rows(mode: Mode, workdir: Path) -> list[Row]:
+    from bench import bulk
+
+    n, cap = mode.import_count, mode.import_seconds
+    print(f"P4: import of {n:,} past activities (at most {cap:.0f}s), sweep over {mode.sweep_customers:,} customers …", flush=True)
+    imported = bulk.run("import", workdir / "import.sqlite3", n, cap)
+    reached = "" if imported["count"] >= n else f" (stopped at {imported['count']:,} after {imported['seconds']:.0f}s)"
+    swept = bulk.run("sweep", workdir / "sweep.sqlite3", mode.sweep_customers, 0)
+    under = lambda v, r: v <= 300  # noqa: E731
+    return [
+        Row(f"P4 import of {n:,} past activities{reached}", Figure.of([imported["per_second"]]), "activities/s",
+            target="≥ 20,000/s", check=lambda v, r: v >= 20_000),
+        Row("P4 import: peak RSS", Figure.of([imported["rss_mb"]]), "MB", target="< 300 MB", check=under),
+        Row(f"P4 sweep over {mode.sweep_customers:,} customers ({swept['granted']:,} grants)",
+            Figure.of([swept["seconds"]]), "s", target="≤ 60 s", check=lambda v, r: v <= 60),
+        Row("P4 sweep: peak RSS", Figure.of([swept["rss_mb"]]), "MB", target="< 300 MB", check=under),
+    ]
+
+
+def scale_out_rows(mode: Mode, workdir: Path, postgres: str | None, http: dict, concurrencies: list[int]) -> list[Row]:
+    if not postgres:
+        print("P6: skipped (no --postgres URL and no BENCH_POSTGRES_URL)", flush=True)
+        return []
+    from bench import scale_out
+
+    customers = mode.pg_customers
+    print(f"P6: PostgreSQL, 2 workers, {customers:,} customers …", flush=True)
+    p6 = scale_out.record_orders(postgres, workdir, customers, concurrencies, mode.seconds, mode.runs)
+    rows = []
+    for c in concurrencies:
+        floor = http.get(f"insert c={c}")
+        rows.append(Row(f"P6 PostgreSQL, 2 workers, recordOrder c={c}", p6[c].per_second, "activities/s",
+                        floor.per_second if floor else None, "one-row mutation (SQLite, 1 worker)"))
+        rows.append(Row(f"P6 recordOrder c={c}: p99", p6[c].p99_ms, "ms", floor.p99_ms if floor else None,
+                        "one-row mutation (SQLite, 1 worker)"))
+    return rows
+
+
+def live_rows(mode: Mode, workdir: Path) -> list[Row]:
+    from bench import live
+
+    count, seconds, rate = mode.subscribers, mode.seconds + 1, 5.0
+    print(f"P5: {count:,} websocket subscribers, {rate:.0f} events/s …", flush=True)
+    path = workdir / "live.sqlite3"
+    facts, _ = datasets.sqlite_dataset("live", path, live.build)
+    floor = live.floor(workdir, count, seconds, rate, mode.runs)
+    real = live.milestones(workdir, f"sqlite://{path}", facts["admin_key"], count, seconds, rate, mode.runs)
+    return [
+        Row(f"P5 event delivery to {count:,} subscribers: p99", real.p99_ms, "ms", floor.p99_ms,
+            "bare broadcast", "≤ 1.5 × floor", lambda v, r: r is not None and r <= 1.5),
+        Row(f"P5 event delivery to {count:,} subscribers: p50", real.p50_ms, "ms", floor.p50_ms, "bare broadcast"),
+        Row("P5 messages delivered", real.per_second, "msgs/s", floor.per_second, "bare broadcast"),
+    ]
+
+
+def growth_rows(mode: Mode, workdir: Path) -> list[Row]:
+    from bench import growth
+
+    heavy = mode.heavy_history
+    print(f"P2: growth (a customer with {heavy:,} past activities, a rule with 1,000 milestones) …", flush=True)
+    path = workdir / "growth.sqlite3"
+    facts, built = datasets.sqlite_dataset("growth", path, lambda: growth.build(heavy), heavy)
+    if built:
+        print(f"  built in {built:.0f}s, cached for next runs", flush=True)
+    times = growth.measure(f"sqlite://{path}", facts, 200 if mode.name == "quick" else 400, mode.runs)
+    within = lambda v, r: r is not None and r <= 1.2  # noqa: E731
+    return [
+        Row(f"P2 order for a customer with {heavy:,} past activities", Figure.of(times["heavy"]), "ms",
+            Figure.of(times["light"]), "one with 10", "≤ 1.2 × floor", within),
+        Row("P2 order on a rule with 1,000 milestones", Figure.of(times["many"]), "ms",
+            Figure.of(times["few"]), "one with 3", "≤ 1.2 × floor", within),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

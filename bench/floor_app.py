@@ -1,8 +1,9 @@
 """The floors' server: the same stack as Milestones doing the least possible work.
 
 `/bare` is a plain Starlette endpoint; `/graphql` is Strawberry with the same parser and
-validation caches as the real schema, answering `{ hello }` and `mutation { insertRow }`, which
-inserts one row through Tortoise in a transaction. Served by uvicorn with the settings
+validation caches as the real schema, answering `{ hello }`, `mutation { insertRow }`, which
+inserts one row through Tortoise in a transaction, and `subscription { ticks }`, which
+`mutation { broadcast }` feeds with the time it was called. Served by uvicorn with the settings
 `milestones serve` uses (api/server.py).
 
     python -m bench.floor_app --port 8123 --database sqlite://path.sqlite3
@@ -11,14 +12,17 @@ inserts one row through Tortoise in a transaction. Served by uvicorn with the se
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
+import time
+from collections.abc import AsyncGenerator
 
 import strawberry
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 from tortoise import Tortoise, fields
@@ -43,6 +47,9 @@ class Query:
         return "world"
 
 
+_listeners: set[asyncio.Queue[float]] = set()
+
+
 @strawberry.type
 class Mutation:
     @strawberry.mutation
@@ -51,10 +58,32 @@ class Mutation:
             row = await FloorRow.create(note=note)
         return row.id
 
+    @strawberry.mutation
+    def broadcast(self) -> int:
+        """Hands the current time to every subscriber of `ticks`."""
+        now = time.time()
+        for queue in _listeners:
+            queue.put_nowait(now)
+        return len(_listeners)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def ticks(self) -> AsyncGenerator[float, None]:
+        queue: asyncio.Queue[float] = asyncio.Queue()
+        _listeners.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            _listeners.discard(queue)
+
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
 )
 
@@ -77,7 +106,11 @@ def create_app(database_url: str) -> Starlette:
 
     graphql = GraphQL(schema)
     return Starlette(
-        routes=[Route("/bare", bare, methods=["GET", "POST"]), Route("/graphql", graphql, methods=["POST"])],
+        routes=[
+            Route("/bare", bare, methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
         lifespan=lifespan,
     )
 

@@ -1,0 +1,61 @@
+"""P6: recordOrder against PostgreSQL with two server workers (the scale-out path).
+
+A database of its own is created beside the one `--postgres` names and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from api import db
+from bench import processes, shop, throughput
+from bench.floors import HttpFigures
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
+
+
+async def _admin(url: str, statement: str) -> None:
+    conn = await asyncpg.connect(_with_database(url, "postgres").replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def database(base_url: str) -> Iterator[str]:
+    name = f"milestones_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield _with_database(base_url, name)
+    finally:
+        asyncio.run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def _build(url: str, customers: int) -> dict:
+    await db.migrate(url)
+    await db.connect(url)
+    try:
+        return await shop.build(customers)
+    finally:
+        await db.disconnect()
+
+
+def record_orders(base_url: str, workdir: Path, customers: int, concurrencies: list[int], seconds: float,
+                  runs: int) -> dict[int, HttpFigures]:
+    with database(base_url) as url:
+        facts = asyncio.run(_build(url, customers))
+        port = processes.free_port()
+        # Two workers take both cores (PostgreSQL shares them); only the load is pinned.
+        with processes.milestones_server(port, url, workdir, workers=2, cpu=None):
+            return throughput.record_orders(port, facts["admin_key"], customers, concurrencies, seconds, runs)
