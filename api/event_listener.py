@@ -39,6 +39,7 @@ class PostgresListener:
         self.dsn = asyncpg_dsn(database_url)
         self.hub = hub
         self.connected = asyncio.Event()
+        self.server_pid: int | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -79,9 +80,10 @@ class PostgresListener:
                 await asyncio.sleep(delay)
                 continue
             try:
-                conn.add_termination_listener(lambda _conn: lost.set())
+                conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
                 await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 failures = 0
+                self.server_pid = conn.get_server_pid()
                 self.connected.set()
                 self.hub.wake_all()
                 await self._until_lost(conn, lost)

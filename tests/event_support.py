@@ -54,27 +54,32 @@ def payload(customer_id: int, n: int, *, currency: str = "USD") -> dict[str, Any
     }
 
 
-async def append_event(
+async def append_in(
+    conn,
     shop_id: int,
     *,
     type: RewardEventType = RewardEventType.REWARD_ISSUED,
     customer_id: int = 1,
     n: int = 0,
-    announce: bool = True,
 ) -> int:
+    """One event inside the caller's transaction, as the engine appends it; returns its seq."""
+    return await events.append(
+        conn,
+        shop_id=shop_id,
+        type=type,
+        customer_id=customer_id,
+        rule_id=7,
+        milestone_id=70 + n,
+        issued_reward_id=900 + n,
+        payload=payload(customer_id, n),
+        at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+
+
+async def append_event(shop_id: int, *, announce: bool = True, **event) -> int:
     """One event in its own transaction, announced after commit; returns its seq."""
     async with in_transaction() as conn:
-        seq = await events.append(
-            conn,
-            shop_id=shop_id,
-            type=type,
-            customer_id=customer_id,
-            rule_id=7,
-            milestone_id=70 + n,
-            issued_reward_id=900 + n,
-            payload=payload(customer_id, n),
-            at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-        )
+        seq = await append_in(conn, shop_id, **event)
     if announce:
         events.committed(shop_id, seq)
     return seq
@@ -127,9 +132,11 @@ class GraphQLSocket:
 @contextlib.asynccontextmanager
 async def graphql_socket(app, protocol: str = TRANSPORT_WS) -> AsyncIterator[GraphQLSocket]:
     transport = ASGIWebSocketTransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        async with aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws:
-            yield GraphQLSocket(ws, protocol)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        aconnect_ws("/graphql", client, subprotocols=[protocol]) as ws,
+    ):
+        yield GraphQLSocket(ws, protocol)
 
 
 @contextlib.asynccontextmanager

@@ -7,10 +7,10 @@ import random
 
 from tortoise.transactions import in_transaction
 
-from engine import clock, events
+from engine import events
 from engine.enums import RewardEventType, Role
 from resolvers.ids import decode_cursor, encode_cursor
-from tests.event_support import append_event
+from tests.event_support import append_event, append_in
 
 EVENTS = """
 query Events($first: Int, $after: String, $types: [RewardEventType!], $customerId: ID) {
@@ -34,7 +34,9 @@ async def test_polling_pages_through_events_in_commit_order_and_resumes_after_a_
     assert page["pageInfo"] == {"hasNextPage": True, "endCursor": encode_cursor(seqs[1])}
     assert page["totalCount"] == 5
     rest = await shop.gql(EVENTS, {"first": 10, "after": page["pageInfo"]["endCursor"]})
-    assert [n["cursor"] for n in rest["rewardEvents"]["nodes"]] == [encode_cursor(s) for s in seqs[2:]]
+    assert [n["cursor"] for n in rest["rewardEvents"]["nodes"]] == [
+        encode_cursor(s) for s in seqs[2:]
+    ]
     assert rest["rewardEvents"]["pageInfo"]["hasNextPage"] is False
 
 
@@ -58,7 +60,11 @@ async def test_an_event_renders_global_ids_and_money_as_decimal_strings(shops):
         "type": "REWARD_ISSUED",
         "occurredAt": "2026-01-02T03:04:05+00:00",
         "customer": {"id": "gid://milestones/Customer/5", "externalId": "cust-5"},
-        "rule": {"id": "gid://milestones/MilestoneRule/7", "name": "Loyal customer", "type": "AMOUNT_SPENT"},
+        "rule": {
+            "id": "gid://milestones/MilestoneRule/7",
+            "name": "Loyal customer",
+            "type": "AMOUNT_SPENT",
+        },
         "milestone": {"id": "gid://milestones/Milestone/71", "position": 1, "threshold": "100.00"},
         "reward": {
             "id": "gid://milestones/IssuedReward/901",
@@ -115,10 +121,7 @@ async def test_concurrent_writers_never_make_an_event_visible_behind_a_read_curs
 
     async def writer(n: int) -> None:
         async with in_transaction() as conn:
-            seq = await events.append(
-                conn, shop_id=shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=1,
-                rule_id=7, milestone_id=70, issued_reward_id=900 + n, payload={}, at=clock.now(),
-            )
+            seq = await append_in(conn, shop.id, n=n)
             await asyncio.sleep(random.random() / 50)
         events.committed(shop.id, seq)
 

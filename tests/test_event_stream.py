@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import tracemalloc
 
 import pytest
 from tortoise.transactions import in_transaction
 
-from engine import clock, events
+from engine import events
 from engine.enums import RewardEventType, Role
-from engine.event_hub import hub
 from resolvers.ids import encode_cursor
-from tests.event_support import LEGACY_WS, append_event, graphql_socket, subscriber
+from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, subscriber
 
 START = encode_cursor(0)
 
@@ -43,11 +41,13 @@ async def test_subscription_without_a_cursor_starts_at_the_end_of_the_log(shops,
     assert event["cursor"] == encode_cursor(seq)
 
 
-async def test_subscription_sees_only_the_callers_shop_and_the_asked_types_and_customer(
-    shops, app
-):
+async def test_subscription_sees_only_the_callers_shop_and_the_asked_types_and_customer(shops, app):
     shop, other = await shops(), await shops()
-    variables = {"after": START, "types": ["REWARD_REDEEMED"], "customerId": "gid://milestones/Customer/5"}
+    variables = {
+        "after": START,
+        "types": ["REWARD_REDEEMED"],
+        "customerId": "gid://milestones/Customer/5",
+    }
     async with subscriber(app, await shop.key(Role.PARTNER), variables) as socket:
         await append_event(other.id, type=RewardEventType.REWARD_REDEEMED, customer_id=5)
         await append_event(shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=5)
@@ -66,10 +66,7 @@ async def test_a_rolled_back_change_leaves_no_event_and_its_seq_is_reused(shops,
     before = await append_event(shop.id, n=0)
     with pytest.raises(RuntimeError):
         async with in_transaction() as conn:
-            await events.append(
-                conn, shop_id=shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=1,
-                rule_id=7, milestone_id=71, issued_reward_id=901, payload={}, at=clock.now(),
-            )
+            await append_in(conn, shop.id, n=1)
             raise RuntimeError("the change fails after its event was written")
     after = await append_event(shop.id, n=2)
     async with subscriber(app, await shop.key(Role.PARTNER), {"after": START}) as socket:
@@ -127,10 +124,7 @@ async def test_a_long_subscription_keeps_memory_flat(shops, app):
     shop = await shops()
     async with in_transaction() as conn:
         for n in range(3000):
-            seq = await events.append(
-                conn, shop_id=shop.id, type=RewardEventType.REWARD_ISSUED, customer_id=1,
-                rule_id=7, milestone_id=70, issued_reward_id=n, payload={}, at=clock.now(),
-            )
+            seq = await append_in(conn, shop.id, n=n)
     events.committed(shop.id, seq)
     async with subscriber(app, await shop.key(Role.PARTNER), {"after": START}) as socket:
         await socket.events(500)
