@@ -15,7 +15,11 @@ from engine.event_hub import hub
 
 @contextlib.asynccontextmanager
 async def event_services(settings: Settings) -> AsyncIterator[None]:
-    listener = PostgresListener(settings.database_url, hub) if db.is_postgres(settings.database_url) else None
+    listener = (
+        PostgresListener(settings.database_url, hub)
+        if db.is_postgres(settings.database_url)
+        else None
+    )
     worker = WebhookWorker(
         hub,
         poll_seconds=settings.webhook_poll_seconds,

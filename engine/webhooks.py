@@ -63,7 +63,9 @@ def check_url(url: str, *, production: bool) -> str:
     except ValueError:
         host, parts = "", None
     if parts is None or not host or len(url) > 2000 or parts.username or parts.password:
-        raise DomainError.one("INVALID", "Give an absolute http(s) URL without credentials.", ("url",))
+        raise DomainError.one(
+            "INVALID", "Give an absolute http(s) URL without credentials.", ("url",)
+        )
     if parts.scheme == "https":
         return url
     if parts.scheme == "http" and _is_loopback(host) and not production:

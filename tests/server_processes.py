@@ -52,9 +52,21 @@ async def servers(database_url: str, count: int, **env: str) -> AsyncIterator[li
             port = free_port()
             started.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "uvicorn", "api.server:app_factory", "--factory",
-                     "--host", "127.0.0.1", "--port", str(port), "--loop", "asyncio",
-                     "--log-level", "warning"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "api.server:app_factory",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--loop",
+                        "asyncio",
+                        "--log-level",
+                        "warning",
+                    ],
                     cwd=ROOT,
                     env=environment,
                 )

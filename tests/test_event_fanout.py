@@ -39,10 +39,17 @@ class Remote:
         sent = time.monotonic()
         response = await self.client.post(
             "/graphql",
-            json={"query": RECORD_ORDER, "variables": {"input": {
-                "customerExternalId": "carol", "orderId": f"order-{n}", "total": "20.00",
-                "currency": "USD",
-            }}},
+            json={
+                "query": RECORD_ORDER,
+                "variables": {
+                    "input": {
+                        "customerExternalId": "carol",
+                        "orderId": f"order-{n}",
+                        "total": "20.00",
+                        "currency": "USD",
+                    }
+                },
+            },
             headers={"Authorization": f"Bearer {self.key}"},
         )
         payload = response.json()["data"]["recordOrder"]
@@ -59,16 +66,15 @@ async def subscribed(client: httpx.AsyncClient, key: str, after: str):
     return socket_cm, socket
 
 
-async def test_a_subscriber_on_one_process_gets_every_event_committed_by_another(
-    shops, database
-):
+async def test_a_subscriber_on_one_process_gets_every_event_committed_by_another(shops, database):
     shop = await shops()
     await make_rule(shop, "ORDERS_COUNT", [(n, points(n)) for n in range(1, 41)])
     key = await shop.key(Role.PARTNER)
     async with servers(database, 2) as (listening, writing):
-        async with httpx.AsyncClient(base_url=listening, timeout=10) as on_a, httpx.AsyncClient(
-            base_url=writing, timeout=10
-        ) as on_b:
+        async with (
+            httpx.AsyncClient(base_url=listening, timeout=10) as on_a,
+            httpx.AsyncClient(base_url=writing, timeout=10) as on_b,
+        ):
             writer = Remote(on_b, key)
             cm, socket = await subscribed(on_a, key, encode_cursor(0))
             latencies = []

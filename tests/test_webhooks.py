@@ -100,10 +100,15 @@ async def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try_and_o
             got = await target.until(4)
             endpoint = await endpoint_when(shop, lambda e: e["cursor"] == encode_cursor(second))
     assert target.answered == [500, 500, 200, 200]
-    assert [r.json["cursor"] for r in got] == [encode_cursor(s) for s in (first, first, first, second)]
+    assert [r.json["cursor"] for r in got] == [
+        encode_cursor(s) for s in (first, first, first, second)
+    ]
     assert endpoint["status"] == "ACTIVE"
     assert endpoint["failedAttempts"] == 0 and endpoint["lastError"] is None
-    assert [(d["eventCursor"], d["attempt"], d["success"], d["statusCode"]) for d in endpoint["deliveries"]] == [
+    assert [
+        (d["eventCursor"], d["attempt"], d["success"], d["statusCode"])
+        for d in endpoint["deliveries"]
+    ] == [
         (encode_cursor(second), 1, True, 200),
         (encode_cursor(first), 3, True, 200),
         (encode_cursor(first), 2, False, 500),
@@ -192,7 +197,13 @@ async def test_another_shops_endpoint_cannot_be_deleted(shops):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://partner.example/hooks", "http://localhost:9000/h", "http://127.0.0.1/h", "http://[::1]:8080/h"]
+    "url",
+    [
+        "https://partner.example/hooks",
+        "http://localhost:9000/h",
+        "http://127.0.0.1/h",
+        "http://[::1]:8080/h",
+    ],
 )
 async def test_https_or_plain_http_to_this_machine_is_accepted(shops, url):
     shop = await shops()
@@ -202,7 +213,13 @@ async def test_https_or_plain_http_to_this_machine_is_accepted(shops, url):
 
 
 @pytest.mark.parametrize(
-    "url", ["http://partner.example/hooks", "ftp://127.0.0.1/h", "not a url", "https://user:pw@partner.example/"]
+    "url",
+    [
+        "http://partner.example/hooks",
+        "ftp://127.0.0.1/h",
+        "not a url",
+        "https://user:pw@partner.example/",
+    ],
 )
 async def test_other_urls_are_refused(shops, url):
     shop = await shops()

@@ -76,7 +76,9 @@ async def receiver(fail_first: int = 0) -> AsyncIterator[Receiver]:
 @contextlib.asynccontextmanager
 async def delivering(max_attempts: int = 5) -> AsyncIterator[WebhookWorker]:
     """A delivery worker with quick polls and retries, as the server runs one."""
-    worker = WebhookWorker(hub, poll_seconds=0.05, max_attempts=max_attempts, retry_base_seconds=0.05)
+    worker = WebhookWorker(
+        hub, poll_seconds=0.05, max_attempts=max_attempts, retry_base_seconds=0.05
+    )
     worker.start()
     try:
         yield worker

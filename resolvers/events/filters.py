@@ -39,8 +39,6 @@ def event_filter(
     if customer_id is not None:
         customer_pk = ids.decode("Customer", customer_id)
         if customer_pk is None:
-            raise GraphQLError(
-                "`customerId` is not a customer id.", extensions={"code": "INVALID"}
-            )
+            raise GraphQLError("`customerId` is not a customer id.", extensions={"code": "INVALID"})
     wanted = frozenset(RewardEventType(t).value for t in types) if types else None
     return EventFilter(types=wanted, customer_id=customer_pk)

@@ -63,7 +63,9 @@ class WebhookMutation:
             )
         except DomainError as error:
             return CreateWebhookEndpointPayload(user_errors=user_errors(error, prefix=None))
-        return CreateWebhookEndpointPayload(webhook_endpoint=WebhookEndpoint(row=row), secret=secret)
+        return CreateWebhookEndpointPayload(
+            webhook_endpoint=WebhookEndpoint(row=row), secret=secret
+        )
 
     @strawberry.mutation(permission_classes=[IsAdmin], description="Stop deliveries for good.")
     async def delete_webhook_endpoint(
@@ -79,7 +81,9 @@ class WebhookMutation:
         permission_classes=[IsAdmin],
         description="Resume a DISABLED endpoint at the event that failed every attempt.",
     )
-    async def enable_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
+    async def enable_webhook_endpoint(
+        self, info: Info, id: strawberry.ID
+    ) -> WebhookEndpointPayload:
         try:
             row = await webhooks.enable_endpoint(info.context.shop, _endpoint_id(id))
         except DomainError as error:

@@ -117,9 +117,7 @@ class WebhookEndpoint:
         return self.row.created_at
 
     @strawberry.field(description="The latest delivery attempts, newest first.")
-    async def deliveries(
-        self, first: int = 10, failed_only: bool = False
-    ) -> list[WebhookDelivery]:
+    async def deliveries(self, first: int = 10, failed_only: bool = False) -> list[WebhookDelivery]:
         query = DeliveryRow.filter(endpoint_id=self.row.id)
         if failed_only:
             query = query.filter(success=False)
