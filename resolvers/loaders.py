@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -13,8 +14,20 @@ from models import Milestone, MilestoneRule
 BatchLoad = Callable[[list[Any]], Awaitable[Sequence[Any]]]
 
 
+class Loader(DataLoader):
+    """A DataLoader whose callers each await their own view of a shared result.
+
+    Two fields loading the same key share one future. When GraphQL cancels one of them (a
+    sibling failed and nulled their parent), cancelling it must not cancel the shared future
+    under the other, whose CancelledError would escape the whole request as a 500.
+    """
+
+    def load(self, key: Any) -> Awaitable[Any]:
+        return asyncio.shield(super().load(key))
+
+
 def loader(info, name: str, batch: BatchLoad) -> DataLoader:
-    return info.context.loader(name, lambda: DataLoader(load_fn=batch))
+    return info.context.loader(name, lambda: Loader(load_fn=batch))
 
 
 def group_by(rows: Sequence[Any], attr: str, keys: Sequence[Any]) -> list[list[Any]]:

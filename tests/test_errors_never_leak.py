@@ -10,6 +10,7 @@ import pytest
 
 from engine import keys
 from engine.enums import Role
+from tests.builders import make_rule, order, points
 
 SECRET_SQL = "SELECT key_hash FROM api_keys WHERE shop_id = 42 -- s3cr3t-token"
 CREATE_KEY = 'mutation { createApiKey(role: PARTNER) { secret userErrors { code } } }'
@@ -126,3 +127,20 @@ async def test_absurd_input_is_a_plain_error_not_an_internal_one(shops, variable
         codes += [e["code"] for e in body["data"]["recordOrder"]["userErrors"]]
     assert codes and "INTERNAL" not in codes, body
     assert_nothing_leaks(response.text)
+
+
+async def test_error_in_one_field_does_not_break_a_sibling_sharing_a_loader(shops):
+    shop = await shops()
+    await make_rule(shop, "ORDERS_COUNT", [(1, points(5))])
+    for name in ("c-1", "c-2", "c-3"):
+        await order(shop, name)
+    # The invalid cursor nulls the whole page while the progress of the other customers is
+    # still loading in one shared batch: that must stay a plain error, never a 500.
+    response = await shop.post(
+        "{ customers(first: 10) { nodes { progress { value } } "
+        'edges { node { progress { value } rewards(after: "+") { totalCount } } } } }'
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]

@@ -15,6 +15,7 @@ from models import Customer as CustomerRow
 from models import MilestoneRule as RuleRow
 from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
+from resolvers.loaders import Loader
 from resolvers.rules.types import Milestone, MilestoneRule
 
 
@@ -112,4 +113,4 @@ def progress_loader(info: Info, *, widget: bool) -> DataLoader:
         return [[RuleProgress(view=v) for v in views[c.id]] for c in customers]
 
     name = "widget_progress" if widget else "progress"
-    return info.context.loader(name, lambda: DataLoader(load_fn=load, cache_key_fn=lambda c: c.id))
+    return info.context.loader(name, lambda: Loader(load_fn=load, cache_key_fn=lambda c: c.id))
