@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from engine.errors import DomainError
-from engine.recording import record_activity
+from engine.recording import RecordResult, record_activity
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import IssuedReward as RewardRow
@@ -28,33 +28,45 @@ from resolvers.permissions import IsAdminOrPartner
 
 @strawberry.type
 class RecordActivityPayload:
-    activity: Activity | None = None
-    duplicate: bool = strawberry.field(
-        default=False, description="True when this activity was recorded before: nothing changed."
-    )
-    customer: Customer | None = strawberry.field(
-        default=None, description="The customer, with updated balances and progress."
-    )
-    issued_rewards: list[IssuedReward] = strawberry.field(
-        default_factory=list, description="Rewards this activity issued (the first time)."
-    )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    # Each field reads its rows only when the caller selects it: a webhook that asks for
+    # `duplicate` and `userErrors` costs no read after the engine's transaction.
+    result: strawberry.Private[RecordResult | None] = None
+    errors: strawberry.Private[list[UserError] | None] = None
+
+    @strawberry.field
+    async def activity(self) -> Activity | None:
+        if self.result is None:
+            return None
+        return Activity(row=await ActivityRow.get(id=self.result.activity_id))
+
+    @strawberry.field(description="True when this activity was recorded before: nothing changed.")
+    def duplicate(self) -> bool:
+        return self.result is not None and self.result.duplicate
+
+    @strawberry.field(description="The customer, with updated balances and progress.")
+    async def customer(self) -> Customer | None:
+        if self.result is None:
+            return None
+        return Customer(row=await CustomerRow.get(id=self.result.customer_id))
+
+    @strawberry.field(description="Rewards this activity issued (the first time).")
+    async def issued_rewards(self) -> list[IssuedReward]:
+        if self.result is None or not self.result.issued_reward_ids:
+            return []
+        rows = await RewardRow.filter(id__in=self.result.issued_reward_ids).order_by("id")
+        return [IssuedReward(row=r) for r in rows]
+
+    @strawberry.field
+    def user_errors(self) -> list[UserError]:
+        return self.errors or []
 
 
 async def _record(info: Info, data) -> RecordActivityPayload:
     try:
         result = await record_activity(info.context.shop, data.to_activity())
     except DomainError as error:
-        return RecordActivityPayload(user_errors=user_errors(error))
-    activity = await ActivityRow.get(id=result.activity_id)
-    customer = await CustomerRow.get(id=result.customer_id)
-    rewards = await RewardRow.filter(id__in=result.issued_reward_ids).order_by("id")
-    return RecordActivityPayload(
-        activity=Activity(row=activity),
-        duplicate=result.duplicate,
-        customer=Customer(row=customer),
-        issued_rewards=[IssuedReward(row=r) for r in rewards],
-    )
+        return RecordActivityPayload(errors=user_errors(error))
+    return RecordActivityPayload(result=result)
 
 
 _record_permission = dict(permission_classes=[IsAdminOrPartner])
