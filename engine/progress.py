@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from engine import clock
 from engine.enums import IssuedRewardStatus, RuleType
@@ -22,6 +23,11 @@ from models import (
 
 REACHED, NEXT, LOCKED = "REACHED", "NEXT", "LOCKED"
 SECONDS_PER_DAY = 86400
+
+
+class Stored(NamedTuple):
+    value: int
+    step: int
 
 
 @dataclass
@@ -84,9 +90,13 @@ async def progress_for(
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for m in await Milestone.filter(rule_id__in=rule_ids, retired_at=None).order_by("position"):
         milestones[m.rule_id].append(m)
+    # Plain tuples: a page holds a row per customer and rule, and model instances (with
+    # their parsed timestamps) cost more than the rest of the page's reading.
     progress = {
-        (p.customer_id, p.rule_id): p
-        for p in await RuleProgress.filter(customer_id__in=customer_ids, rule_id__in=rule_ids)
+        (customer_id, rule_id): Stored(value, step)
+        for customer_id, rule_id, value, step in await RuleProgress.filter(
+            customer_id__in=customer_ids, rule_id__in=rule_ids
+        ).values_list("customer_id", "rule_id", "value", "step")
     }
     granted: dict[tuple[int, int], IssuedReward] = {}
     for reward in await IssuedReward.filter(
@@ -129,7 +139,7 @@ def _view(
     customer: Customer,
     rule: MilestoneRule,
     milestones: list[Milestone],
-    row: RuleProgress | None,
+    row: Stored | None,
     granted: dict[tuple[int, int], IssuedReward],
     contracts: list[ContractState],
 ) -> RuleProgressView:
@@ -158,7 +168,7 @@ def _mixed_view(
     customer: Customer,
     rule: MilestoneRule,
     milestones: list[Milestone],
-    row: RuleProgress | None,
+    row: Stored | None,
     granted: dict[tuple[int, int], IssuedReward],
 ) -> RuleProgressView:
     step = row.step if row else 0

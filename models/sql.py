@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,13 +27,38 @@ def is_sqlite(conn: BaseDBAsyncClient) -> bool:
     return conn.capabilities.dialect == "sqlite"
 
 
+@lru_cache(maxsize=2048)
+def _sqlite_placeholders(sql: str) -> str:
+    return _PLACEHOLDER.sub(r"?\1", sql)
+
+
+def _sqlite_value(value: Any) -> Any:
+    return value.astimezone(UTC).isoformat(" ") if isinstance(value, datetime) else value
+
+
 def _prepare(conn: BaseDBAsyncClient, sql: str, params: tuple[Any, ...]) -> tuple[str, list]:
     if not is_sqlite(conn):
         return sql, list(params)
-    values = [
-        v.astimezone(UTC).isoformat(" ") if isinstance(v, datetime) else v for v in params
-    ]
-    return _PLACEHOLDER.sub(r"?\1", sql), values
+    return _sqlite_placeholders(sql), [_sqlite_value(v) for v in params]
+
+
+def value_rows(rows: int, width: int) -> str:
+    """Placeholders for a multi-row VALUES list: `($1, $2), ($3, $4)` for 2 rows of 2."""
+    return ", ".join(
+        "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(rows)
+    )
+
+
+async def execute_many(conn: BaseDBAsyncClient, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run one statement for each row of parameters (one round trip on both databases)."""
+    if not rows:
+        return
+    if is_sqlite(conn):
+        await conn.execute_many(
+            _sqlite_placeholders(sql), [[_sqlite_value(v) for v in row] for row in rows]
+        )
+    else:
+        await conn.execute_many(sql, [list(row) for row in rows])
 
 
 async def fetch(conn: BaseDBAsyncClient, sql: str, *params: Any) -> list[dict[str, Any]]:
