@@ -34,6 +34,12 @@ def committed(shop_id: int, seq: int) -> None:
         listener(shop_id, seq)
 
 
+# (type, customer_id, rule_id, milestone_id, issued_reward_id, payload) of one event.
+EventItem = tuple[RewardEventType, int, int, int, int, dict[str, Any]]
+# Rows per INSERT: 9 parameters each, well under both databases' limit.
+_CHUNK = 2000
+
+
 async def append(
     conn: BaseDBAsyncClient,
     *,
@@ -46,29 +52,43 @@ async def append(
     payload: dict[str, Any],
     at: datetime,
 ) -> int:
-    """Append one event inside the caller's transaction; returns its seq.
+    """Append one event inside the caller's transaction; returns its seq."""
+    item = (type, customer_id, rule_id, milestone_id, issued_reward_id, payload)
+    return await append_many(conn, shop_id=shop_id, items=[item], at=at)
+
+
+async def append_many(
+    conn: BaseDBAsyncClient, *, shop_id: int, items: list[EventItem], at: datetime
+) -> int | None:
+    """Append events in order inside the caller's transaction, taking consecutive seqs with
+    one bump of the shop's counter; returns the last seq (None when there is nothing).
 
     On PostgreSQL a NOTIFY is queued in the same transaction: it is delivered on commit and
     dropped on rollback, so other processes wake only for events that exist.
     """
+    if not items:
+        return None
     row = await sql.fetch_one(
-        conn, "UPDATE shops SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq", shop_id
-    )
-    seq = int(row["event_seq"])
-    await sql.execute(
         conn,
-        "INSERT INTO reward_events (shop_id, seq, type, customer_id, rule_id, milestone_id,"
-        " issued_reward_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "UPDATE shops SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
         shop_id,
-        seq,
-        RewardEventType(type).value,
-        customer_id,
-        rule_id,
-        milestone_id,
-        issued_reward_id,
-        json.dumps(payload, separators=(",", ":")),
-        at,
+        len(items),
     )
+    last = int(row["event_seq"])
+    rows = [
+        (shop_id, last - len(items) + 1 + n, RewardEventType(type).value, customer_id, rule_id,
+         milestone_id, reward_id, json.dumps(payload, separators=(",", ":")), at)
+        for n, (type, customer_id, rule_id, milestone_id, reward_id, payload) in enumerate(items)
+    ]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        await sql.execute(
+            conn,
+            "INSERT INTO reward_events (shop_id, seq, type, customer_id, rule_id, milestone_id,"
+            f" issued_reward_id, payload, created_at) VALUES {sql.value_rows(len(chunk), 9)}",
+            *[value for row in chunk for value in row],
+        )
     if not sql.is_sqlite(conn):
-        await sql.execute(conn, "SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, f"{shop_id}:{seq}")
-    return seq
+        # Followers read everything up to the seq they are told, so one wake-up is enough.
+        await sql.execute(conn, "SELECT pg_notify($1, $2)", NOTIFY_CHANNEL, f"{shop_id}:{last}")
+    return last
