@@ -52,14 +52,16 @@ NO_INTROSPECTION = _with_code(NoSchemaIntrospectionCustomRule, "FORBIDDEN")
 
 
 class OperationLimits(SchemaExtension):
-    """Adds the limits to every operation, and forbids introspection to all but ADMIN keys
-    (the admin SPA generates its code from it)."""
+    """Adds the limits to every operation, and forbids introspection to every caller but
+    ADMIN keys (the admin SPA generates its code from it)."""
 
     def on_operation(self) -> Iterator[None]:
         execution = self.execution_context
         execution.parse_options["max_tokens"] = MAX_TOKENS
         rules = LIMIT_RULES
-        if getattr(execution.context, "role", None) != Role.ADMIN:
+        # Without a context, the schema is executed in-process (schema.introspect()), not
+        # for a caller.
+        if execution.context is not None and getattr(execution.context, "role", None) != Role.ADMIN:
             rules = (*rules, NO_INTROSPECTION)
         execution.validation_rules = (*execution.validation_rules, *rules)
         yield
