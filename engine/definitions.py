@@ -190,6 +190,9 @@ def _threshold(
         return None
     if is_money_metric(rule_type, metric):
         return _money(value, currency, path, problems)
+    if value.adjusted() > 12:
+        problems.add("INVALID", f"Threshold is at most {MAX_COUNT}.", path)
+        return None
     if value != value.to_integral_value():
         problems.add("INVALID", "Threshold must be a whole number.", path)
         return None
