@@ -1,4 +1,5 @@
-"""Limits on what one GraphQL document may ask: depth, aliases, tokens; introspection for ADMIN.
+"""Limits on what one GraphQL document may ask: depth, aliases, tokens; introspection for ADMIN;
+no text that no database can store.
 
 The rule classes are built once here. Strawberry's limiter extensions build a new rule class
 per instance, and the validation cache keys on the rule classes: built per request, every
@@ -7,7 +8,9 @@ request would miss the cache.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError, ValidationRule
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -50,6 +53,20 @@ def _with_code(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
 LIMIT_RULES = (_with_code(_depth, "QUERY_TOO_DEEP"), _with_code(_aliases, "TOO_MANY_ALIASES"))
 NO_INTROSPECTION = _with_code(NoSchemaIntrospectionCustomRule, "FORBIDDEN")
 
+# PostgreSQL text cannot hold NUL, and no UTF-8 can hold a lone surrogate (JSON can carry both).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Text may not contain NUL characters or unpaired surrogates."
+
+
+def _has_unstorable_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_unstorable_text(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unstorable_text(v) for v in value)
+    return False
+
 
 class OperationLimits(SchemaExtension):
     """Adds the limits to every operation, and forbids introspection to every caller but
@@ -64,4 +81,12 @@ class OperationLimits(SchemaExtension):
         if execution.context is not None and getattr(execution.context, "role", None) != Role.ADMIN:
             rules = (*rules, NO_INTROSPECTION)
         execution.validation_rules = (*execution.validation_rules, *rules)
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        # A literal can only carry NUL as an escape: the parser refuses the raw character and
+        # lone surrogate escapes.
+        if "\\u0000" in (execution.query or "") or _has_unstorable_text(execution.variables):
+            raise GraphQLError(UNSTORABLE_TEXT, extensions={"code": "INVALID"})
         yield

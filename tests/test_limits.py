@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 from graphql import get_introspection_query
 
@@ -9,6 +11,7 @@ from api.app import create_app
 from api.rate_limit import TokenBuckets
 from api.settings import Settings
 from engine.enums import Role
+from models import ApiKey, MilestoneRule
 from resolvers.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
 
@@ -173,3 +176,50 @@ async def test_other_roles_may_not_introspect(shops):
 async def test_typename_is_not_introspection(shops):
     shop = await shops()
     assert await shop.gql("{ __typename }", role=Role.PARTNER) == {"__typename": "Query"}
+
+
+UNSTORABLE = ["a\u0000b", "a\ud800b", "\udfff"]
+
+
+async def test_text_no_database_can_store_is_refused_before_anything_runs(shops):
+    shop = await shops()
+    queries = [
+        "mutation($t: String!) { createApiKey(role: PARTNER, name: $t) { userErrors { code } } }",
+        "mutation($t: String!) { recordSignup(input: {customerExternalId: $t}) { userErrors { code } } }",
+        (
+            "mutation($t: String!) { createMilestoneRule(input: {name: $t, type: ORDERS_COUNT, "
+            'milestones: [{threshold: "1", reward: {points: {points: 1}}}]}) { userErrors { code } } }'
+        ),
+        "query($t: String!) { customer(externalId: $t) { id } }",
+    ]
+    for query in queries:
+        for text in UNSTORABLE:
+            # Escaped JSON: the way such text travels.
+            response = await shop.http.post(
+                "/graphql",
+                content=json.dumps({"query": query, "variables": {"t": text}}),
+                headers={
+                    "Authorization": f"Bearer {await shop.key()}",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert response.json() == {
+                "data": None,
+                "errors": [
+                    {
+                        "message": "Text may not contain NUL characters or unpaired surrogates.",
+                        "extensions": {"code": "INVALID"},
+                    }
+                ],
+            }, (query, text)
+    assert await ApiKey.filter(shop_id=shop.id).count() == 1  # only the calling key
+    assert await MilestoneRule.filter(shop_id=shop.id).count() == 0
+
+
+async def test_nul_in_a_literal_is_refused_and_a_lone_surrogate_escape_does_not_parse(shops):
+    shop = await shops()
+    nul = await shop.raw('mutation { createApiKey(role: PARTNER, name: "a\\u0000b") { secret } }')
+    assert codes(nul) == ["INVALID"]
+    lone = await shop.raw('mutation { createApiKey(role: PARTNER, name: "a\\ud800b") { secret } }')
+    assert lone["data"] is None and "INTERNAL" not in codes(lone)
+    assert await ApiKey.filter(shop_id=shop.id).count() == 1
