@@ -18,6 +18,7 @@ from engine import clock, events, telemetry
 from engine.activities import ID_FIELD, Activity, ActivityInput, validate
 from engine.enums import ActivityKind, LedgerAccount, MixedStepMetric, RuleStatus, RuleType
 from engine.errors import DomainError
+from engine.money import from_minor
 from engine.evaluation import Evaluation
 from engine.rulebook import RuleRef, active_rules, rules_by_id
 from models import Shop, sql
@@ -216,7 +217,8 @@ async def _order_refunded(evaluation: Evaluation, shop: Shop, activity: Activity
     if activity.amount > total - refunded:
         raise DomainError.one(
             "REFUND_EXCEEDS_ORDER",
-            f"The refund is more than what is left of the order ({total - refunded} minor units).",
+            f"The refund is more than what is left of the order"
+            f" ({from_minor(total - refunded, shop.currency)} {shop.currency}).",
             ("amount",),
         )
     await sql.execute(
