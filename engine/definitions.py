@@ -76,13 +76,15 @@ class MilestoneSpec:
     description: str | None
     id: int | None = None
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, rule_type: RuleType, currency: str) -> dict[str, Any]:
+        """As the API shows it (money and thresholds as decimal strings), for the history."""
+        threshold = threshold_decimal(rule_type, self.step_metric, self.threshold, currency)
         return {
             "id": self.id,
-            "threshold": self.threshold,
+            "threshold": str(threshold),
             "stepMetric": self.step_metric,
             "description": self.description,
-            "reward": self.reward,
+            "reward": public_reward(self.reward),
         }
 
 
@@ -316,3 +318,15 @@ def reward_draft_of(stored: dict[str, Any]) -> RewardDraft:
         variant_id=stored.get("variantId"),
         quantity=stored.get("quantity"),
     )
+
+
+MONEY_FIELDS = ("amount", "minimumSubtotal", "maxShippingAmount")
+
+
+def public_reward(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored reward definition with its money as decimal strings of its currency."""
+    currency = stored.get("currency")
+    return {
+        key: str(from_minor(value, currency)) if key in MONEY_FIELDS and value is not None else value
+        for key, value in stored.items()
+    }

@@ -52,7 +52,7 @@ async def create_rule(shop: Shop, draft: RuleDraft, actor_key_id: int | None) ->
             reward_expiry_days=spec.reward_expiry_days,
         )
         await _store_milestones(rule, spec, existing=[])
-        await _record(rule, RuleChangeAction.CREATED, _snapshot(rule, spec), actor_key_id)
+        await _record(rule, RuleChangeAction.CREATED, _snapshot(spec, shop.currency), actor_key_id)
     return rule
 
 
@@ -75,7 +75,7 @@ async def update_rule(
             )
         existing = await live_milestones(rule.id)
         spec = _patched_spec(rule, existing, patch, shop.currency)
-        before = _snapshot(rule, _spec_of(rule, existing))
+        before = _snapshot(_spec_of(rule, existing), shop.currency)
         rule.name = spec.name
         rule.type = spec.type.value
         rule.starts_at = spec.starts_at
@@ -85,7 +85,7 @@ async def update_rule(
         await rule.save()
         if "milestones" in patch:
             await _store_milestones(rule, spec, existing)
-        after = _snapshot(rule, spec)
+        after = _snapshot(spec, shop.currency)
         changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
         if changes:
             await _record(rule, RuleChangeAction.UPDATED, changes, actor_key_id)
@@ -247,7 +247,7 @@ async def _record(
     )
 
 
-def _snapshot(rule: MilestoneRule, spec: RuleSpec) -> dict[str, Any]:
+def _snapshot(spec: RuleSpec, currency: str) -> dict[str, Any]:
     return {
         "name": spec.name,
         "type": spec.type.value,
@@ -255,7 +255,7 @@ def _snapshot(rule: MilestoneRule, spec: RuleSpec) -> dict[str, Any]:
         "endsAt": spec.ends_at,
         "refundPolicy": spec.refund_policy.value,
         "rewardExpiryDays": spec.reward_expiry_days,
-        "milestones": [m.as_json() for m in spec.milestones],
+        "milestones": [m.as_json(spec.type, currency) for m in spec.milestones],
     }
 
 
