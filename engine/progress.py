@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from engine import clock
 from engine.enums import IssuedRewardStatus, RuleType
+from engine.sweep import episode_key
 from models import (
     ContractProgress,
     Customer,
@@ -152,8 +153,11 @@ def _view(
         value = row.value if row else 0
     states: list[MilestoneState] = []
     next_threshold = None
+    episode = episode_key(customer.last_activity_at) if rule_type == RuleType.INACTIVITY else None
     for m in milestones:
         reward = granted.get((customer.id, m.id))
+        if episode is not None and reward is not None and reward.grant_key != episode:
+            reward = None  # earned in an earlier inactivity episode
         if reward is not None or (rule_type != RuleType.INACTIVITY and value >= m.threshold):
             states.append(MilestoneState(m, REACHED, reward))
         elif next_threshold is None:

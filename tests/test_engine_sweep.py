@@ -79,3 +79,17 @@ async def test_another_shop_cannot_redeem_a_code(shops):
     code = (await order(shop, "sam"))["issuedRewards"][0]["code"]
     result = (await other.gql(REDEEM, {"code": code}))["redeemReward"]
     assert [e["code"] for e in result["userErrors"]] == ["NOT_FOUND"]
+
+
+async def test_inactivity_progress_shows_only_the_current_episodes_rewards(shops):
+    shop = await shops()
+    rule = await make_rule(shop, "INACTIVITY", [(5, points(1))])
+    start = clock.now() - timedelta(days=20)
+    await order(shop, "kim", occurredAt=start.isoformat())
+    await sweep(shop, start + timedelta(days=6))
+    progress = progress_of(await customer(shop, "kim"), rule["id"])
+    assert [m["status"] for m in progress["milestones"]] == ["REACHED"]
+    await order(shop, "kim")
+    progress = progress_of(await customer(shop, "kim"), rule["id"])
+    assert progress["value"] == "0"
+    assert [m["status"] for m in progress["milestones"]] == ["NEXT"]
