@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from engine import clock, events
+from engine import clock
 from engine.enums import ActivityKind, MixedStepMetric, RuleType
 from engine.evaluation import Evaluation
 from engine.rulebook import RuleRef, rule_ref
@@ -280,8 +280,7 @@ async def _grant_upto(shop_id: int, ref: RuleRef, customer_id: int, external_id:
         evaluation = Evaluation(conn, shop_id, customer_id, external_id, clock.now(), clock.now())
         await evaluation.grant_between(ref, 0, value)
         await evaluation.finish()
-    if evaluation.last_seq is not None:
-        events.committed(shop_id, evaluation.last_seq)
+    evaluation.committed()
 
 
 async def _grant_mixed_steps(shop_id: int, ref: RuleRef, values: dict[int, Recomputed]) -> None:
@@ -301,8 +300,7 @@ async def _grant_mixed_steps(shop_id: int, ref: RuleRef, values: dict[int, Recom
             for step in steps:
                 await evaluation.grant(ref, step, "once")
             await evaluation.finish()
-        if evaluation.last_seq is not None:
-            events.committed(shop_id, evaluation.last_seq)
+        evaluation.committed()
 
 
 async def lock_customer(conn: BaseDBAsyncClient, customer_id: int) -> None:

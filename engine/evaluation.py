@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from engine import codes, events
+from engine import codes, events, telemetry
 from engine.enums import (
     CODE_REWARDS,
     IssuedRewardStatus,
@@ -338,6 +338,14 @@ class Evaluation:
                 "definition": event.definition,
             },
         }
+
+    def committed(self) -> None:
+        """Call once the transaction has committed: reports the rewards issued and wakes this
+        process's event followers."""
+        for kind in self.issued_kinds:
+            telemetry.reward_issued(kind)
+        if self.last_seq is not None:
+            events.committed(self.shop_id, self.last_seq)
 
     async def finish(self, customer_sets: dict[str, Any] | None = None) -> None:
         """Apply balance changes (and the caller's customer updates) in one statement, then

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from engine import clock, events, telemetry
+from engine import clock, telemetry
 from engine.activities import ID_FIELD, Activity, ActivityInput, validate
 from engine.enums import ActivityKind, LedgerAccount, MixedStepMetric, RuleStatus, RuleType
 from engine.errors import DomainError
@@ -54,10 +54,8 @@ async def record_activity(shop: Shop, data: ActivityInput) -> RecordResult:
     async with in_transaction() as conn:
         result, evaluation = await _record(conn, shop, activity)
     telemetry.activity_recorded(activity.kind.value, duplicate=result.duplicate)
-    for kind in evaluation.issued_kinds if evaluation is not None else ():
-        telemetry.reward_issued(kind)
-    if evaluation is not None and evaluation.last_seq is not None:
-        events.committed(shop.id, evaluation.last_seq)
+    if evaluation is not None:
+        evaluation.committed()
     return result
 
 

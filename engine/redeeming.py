@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from engine import clock, events
+from engine import clock
 from engine.enums import RewardEventType
 from engine.errors import DomainError
 from engine.evaluation import Evaluation
@@ -42,7 +42,7 @@ async def redeem_reward(shop: Shop, code: str) -> int:
         evaluation = Evaluation(conn, shop.id, int(row["customer_id"]), row["external_id"], now, now)
         evaluation.add_event(event_of(row, RewardEventType.REWARD_REDEEMED, "REDEEMED"))
         await evaluation.append_events()
-    events.committed(shop.id, evaluation.last_seq)
+    evaluation.committed()
     return int(row["id"])
 
 

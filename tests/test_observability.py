@@ -9,7 +9,7 @@ import logging
 from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
-from tests.builders import gift, make_rule, order, points
+from tests.builders import credit, gift, make_rule, order, points
 from tests.event_support import append_event, subscriber
 from tests.test_webhooks import create_endpoint
 from tests.webhook_support import delivering, receiver
@@ -237,3 +237,11 @@ async def test_webhook_attempts_are_counted_and_a_failure_logs_one_json_line(sho
         ("webhook delivery failed", "warning", 500, "HTTP 500")
     ]
     assert created["secret"] not in "\n".join(formatter.format(r) for r in caplog.records)
+
+
+async def test_rewards_granted_at_activation_from_past_activity_are_counted(shops, http):
+    shop = await shops()
+    await order(shop, "early", order_id="e-1")
+    before = await sample(http, "milestones_rewards_issued_total", kind="STORE_CREDIT")
+    await make_rule(shop, "ORDERS_COUNT", [(1, credit("5.00"))], past=True)
+    assert await sample(http, "milestones_rewards_issued_total", kind="STORE_CREDIT") == before + 1
