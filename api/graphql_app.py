@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from api.auth import token_from_params
-from api.graphiql import graphiql_html
 from api.live_sockets import live_sockets
 from engine.enums import Role
 from engine.keys import authenticate
@@ -31,9 +29,6 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
-
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(graphiql_html())
 
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
