@@ -27,6 +27,7 @@ from schemathesis.graphql import nodes
 
 from api import db
 from resolvers.schema import schema as app_schema
+from tests.reporting import report
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 BIN = Path(sys.executable).parent
@@ -119,12 +120,12 @@ def test_no_generated_operation_breaks_the_server(case, server):
         assert "INTERNAL" not in codes, response.text
 
 
-def test_server_logged_no_unexpected_error(server):
+def test_server_logged_no_unexpected_error(server, pytestconfig):
     text = server["log"].read_text()
     unexpected = [
         line for line in text.splitlines()
         if "unexpected error" in line or "Exception in ASGI application" in line
     ]
-    print(f"\napi fuzz: {sum(CASES.values())} cases over {len(CASES)} operations")
+    report(pytestconfig, f"api fuzz: {sum(CASES.values())} cases over {len(CASES)} operations")
     assert CASES, "the fuzz run made no request"
     assert unexpected == [], "\n".join(unexpected[:5])

@@ -26,6 +26,7 @@ from engine.errors import DomainError
 from engine.recording import record_activity
 from models import Customer, IssuedReward, LedgerEntry
 from tests.isolation_support import snapshot
+from tests.reporting import report
 
 CASES: Counter[str] = Counter()
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -241,6 +242,6 @@ async def test_hostile_rule_is_refused_whole_or_stored_activated_and_evaluated(d
 
 
 @pytest.fixture(scope="module", autouse=True)
-def report_cases():
+def report_cases(pytestconfig):
     yield
-    print(f"\nengine fuzz: {sum(CASES.values())} cases: {dict(sorted(CASES.items()))}")
+    report(pytestconfig, f"engine fuzz: {sum(CASES.values())} cases: {dict(sorted(CASES.items()))}")

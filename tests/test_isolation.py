@@ -25,6 +25,7 @@ from engine.shops import customer_digest
 from models import Shop
 from resolvers.ids import encode_cursor
 from tests.event_support import graphql_socket, subscriber
+from tests.reporting import report
 from tests.isolation_support import (
     VICTIM_CONTRACT,
     VICTIM_CUSTOMER,
@@ -177,7 +178,7 @@ def _user_error_codes(body: dict, name: str) -> set[str]:
     return {e["code"] for e in payload.get("userErrors") or []} if isinstance(payload, dict) else set()
 
 
-async def test_no_role_and_no_other_shop_reaches_what_it_may_not(shops):
+async def test_no_role_and_no_other_shop_reaches_what_it_may_not(shops, pytestconfig):
     victim = await build_victim(await shops())
     intruder = await shops()
     schema = await introspect(victim.shop)
@@ -235,10 +236,11 @@ async def test_no_role_and_no_other_shop_reaches_what_it_may_not(shops):
         elif kind == "query" and not strings_in(body) & betraying_values(before):
             problems.append(f"{name} as the victim's ADMIN showed none of its data: {body}")
 
-    print(
-        f"\nisolation: {len(operations)} operations × {len(Role)} roles "
-        f"({sum(len(ACCESS[o]) for o in operations)} allowed pairs, "
-        f"{sum(len(Role) - len(ACCESS[o]) for o in operations)} forbidden pairs): "
+    report(
+        pytestconfig,
+        f"isolation: {len(operations)} operations × {len(Role)} roles = "
+        f"{len(operations) * len(Role)} pairs ({sum(len(ACCESS[o]) for o in operations)} "
+        f"allowed, {sum(len(Role) - len(ACCESS[o]) for o in operations)} forbidden): "
         f"{tried['forbidden']} forbidden-role calls, {tried['other shop']} calls from another "
         f"shop, {tried['own admin']} own-admin controls, {sum(tried.values())} calls in all"
     )
