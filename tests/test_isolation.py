@@ -25,7 +25,6 @@ from engine.shops import customer_digest
 from models import Shop
 from resolvers.ids import encode_cursor
 from tests.event_support import graphql_socket, subscriber
-from tests.reporting import report
 from tests.isolation_support import (
     VICTIM_CONTRACT,
     VICTIM_CUSTOMER,
@@ -38,6 +37,7 @@ from tests.isolation_support import (
     snapshot,
     strings_in,
 )
+from tests.reporting import report
 
 ALL = frozenset(Role)
 ADMIN_PARTNER = frozenset({Role.ADMIN, Role.PARTNER})
