@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 
+from api import health
 from api.jsonlog import JsonFormatter
 from engine import telemetry
 from resolvers import ids
@@ -245,3 +246,26 @@ async def test_rewards_granted_at_activation_from_past_activity_are_counted(shop
     before = await sample(http, "milestones_rewards_issued_total", kind="STORE_CREDIT")
     await make_rule(shop, "ORDERS_COUNT", [(1, credit("5.00"))], past=True)
     assert await sample(http, "milestones_rewards_issued_total", kind="STORE_CREDIT") == before + 1
+
+
+async def test_readyz_answers_503_with_the_pending_migrations(http, monkeypatch):
+    async def behind(apps_config):
+        return ["models.0002_next"]
+
+    monkeypatch.setattr(health, "pending_migrations", behind)
+    response = await http.get("/readyz")
+    assert (response.status_code, response.json()) == (
+        503, {"status": "unavailable", "database": "ok", "pendingMigrations": ["models.0002_next"]}
+    )
+
+
+async def test_readyz_answers_503_when_the_database_does_not_answer(http, monkeypatch):
+    async def unreachable():
+        return False
+
+    monkeypatch.setattr(health, "database_reachable", unreachable)
+    response = await http.get("/readyz")
+    assert (response.status_code, response.json()) == (
+        503, {"status": "unavailable", "database": "unreachable"}
+    )
+    assert (await http.get("/healthz")).status_code == 200
