@@ -8,8 +8,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-# API keys ("msk_<role>_<random>") and bearer credentials, wherever they appear in a line.
-_SECRET = re.compile(r"msk_[a-z]+_[A-Za-z0-9_\-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]+")
+# API keys ("msk_<role>_<random>"), webhook secrets ("whsec_<random>") and bearer credentials,
+# wherever they appear in a line.
+_SECRET = re.compile(
+    r"msk_[a-z]+_[A-Za-z0-9_\-]+|whsec_[A-Za-z0-9_\-]+|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]+"
+)
 _REDACTED = "[redacted]"
 # Attributes every record has, and uvicorn's terminal-colour duplicate of the message.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {

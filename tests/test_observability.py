@@ -102,14 +102,15 @@ async def test_a_rejected_key_is_never_written_to_the_log(http, caplog):
     assert "S3cretValue" not in written
 
 
-def test_the_formatter_scrubs_keys_and_bearer_tokens_from_messages_and_fields():
+def test_the_formatter_scrubs_keys_secrets_and_bearer_tokens_from_messages_and_fields():
     record = logging.makeLogRecord(
         {"msg": "key msk_partner_abc-DEF_123 used", "name": "x", "levelname": "INFO",
-         "header": "Bearer tok.en/value=="}
+         "header": "Bearer tok.en/value==", "detail": {"secret": ["whsec_AbC-9_x"]}}
     )
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "key [redacted] used"
     assert line["header"] == "[redacted]"
+    assert line["detail"] == {"secret": ["[redacted]"]}
 
 
 async def test_metrics_count_requests_by_operation_and_outcome(shops, http):
