@@ -9,6 +9,7 @@ refusals are checked one cause at a time and accepted values still reach evaluat
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -29,7 +30,12 @@ from tests.isolation_support import snapshot
 from tests.reporting import report
 
 CASES: Counter[str] = Counter()
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+# Bounded for the suite; raise ENGINE_FUZZ_EXAMPLES for a longer hunt.
+FUZZ = settings(
+    max_examples=int(os.environ.get("ENGINE_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 EVERYTHING = "everything"
 
 hostile_amounts = st.one_of(
