@@ -140,14 +140,20 @@ async def graphql_socket(app, protocol: str = TRANSPORT_WS) -> AsyncIterator[Gra
 
 
 @contextlib.asynccontextmanager
-async def subscriber(app, key: str, variables: dict | None = None, protocol: str = TRANSPORT_WS):
+async def subscriber(
+    app,
+    key: str,
+    variables: dict | None = None,
+    protocol: str = TRANSPORT_WS,
+    query: str = SUBSCRIBE,
+):
     """An authenticated socket subscribed to rewardEvents, its follower already registered
     (so that events committed from here on reach it even without a cursor)."""
     async with graphql_socket(app, protocol) as socket:
         ack = await socket.init(key)
         assert ack["type"] == "connection_ack", ack
         following = hub.follower_count()
-        await socket.subscribe(variables=variables)
+        await socket.subscribe(query, variables)
         for _ in range(500):
             if hub.follower_count() > following:
                 break

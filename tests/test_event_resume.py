@@ -49,3 +49,21 @@ async def test_events_of_recorded_orders_carry_the_reward_snapshot(shops, app):
     assert event["data"]["reward"]["kind"] == "POINTS"
     assert event["data"]["reward"]["definition"] == {"kind": "POINTS", "points": 1}
     assert event["data"]["rule"]["type"] == "ORDERS_COUNT"
+
+
+async def test_objects_named_by_an_event_are_read_fresh_for_each_event(shops, app):
+    """Loaders live for one event, not for the socket: the second event shows the balance
+    after the second reward."""
+    shop = await shops()
+    await points_per_order(shop, 2)
+    query = """subscription($after: String) { rewardEvents(after: $after) {
+      customer { externalId pointsBalance } issuedReward { status } rule { type } } }"""
+    async with subscriber(app, await shop.key(Role.PARTNER), {}, query=query) as socket:
+        await order(shop, "erin")
+        first = await socket.events(1)
+        await order(shop, "erin")
+        second = await socket.events(1)
+    assert first[0]["customer"] == {"externalId": "erin", "pointsBalance": 1}
+    assert second[0]["customer"] == {"externalId": "erin", "pointsBalance": 3}
+    assert second[0]["issuedReward"] == {"status": "ISSUED"}
+    assert second[0]["rule"] == {"type": "ORDERS_COUNT"}

@@ -10,8 +10,14 @@ from strawberry.scalars import JSON
 
 from models import RewardEvent as RewardEventRow
 from resolvers import ids
+from resolvers.context import Info
+from resolvers.customers.rewards import IssuedReward
+from resolvers.customers.types import Customer
 from resolvers.enums import RewardEventType
+from resolvers.events.loaders import customer_by_id, issued_reward_by_id
 from resolvers.events.render import event_cursor, event_id, render
+from resolvers.loaders import rule_by_id
+from resolvers.rules.types import MilestoneRule
 
 
 @strawberry.type(description="A change to an issued reward, from the shop's ordered event log.")
@@ -61,6 +67,21 @@ class RewardEvent:
     )
     def data(self) -> JSON:
         return self.public()
+
+    @strawberry.field(description="The customer as they are now (`data` is as of the event).")
+    async def customer(self, info: Info) -> Customer | None:
+        row = await customer_by_id(info).load(self.row.customer_id)
+        return Customer(row=row) if row else None
+
+    @strawberry.field(description="The issued reward as it is now (`data` is as of the event).")
+    async def issued_reward(self, info: Info) -> IssuedReward | None:
+        row = await issued_reward_by_id(info).load(self.row.issued_reward_id)
+        return IssuedReward(row=row) if row else None
+
+    @strawberry.field(description="The rule as it is now (`data` is as of the event).")
+    async def rule(self, info: Info) -> MilestoneRule | None:
+        row = await rule_by_id(info).load(self.row.rule_id)
+        return MilestoneRule(row=row) if row else None
 
     def public(self) -> dict[str, Any]:
         return render(self.row, self.currency)
