@@ -60,11 +60,16 @@ async def follow(url: str, key: str, received: list[str], subscribed: asyncio.Ev
         return ws.close_code
 
 
-async def order(url: str, key: str, n: int) -> str:
-    """One order on a connection of its own: "ok", or "unsent" when the server was gone."""
+def fresh_connections(url: str) -> httpx.AsyncClient:
+    """A client that opens a connection per request, as many independent callers would."""
+    limits = httpx.Limits(max_keepalive_connections=0)
+    return httpx.AsyncClient(base_url=url, timeout=30, limits=limits)
+
+
+async def order(client: httpx.AsyncClient, key: str, n: int) -> str:
+    """One order: "ok", or "unsent" when the server was gone."""
     try:
-        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            data = await gql(client, key, ORDER, {"c": f"c{n}", "o": f"o{n}"})
+        data = await gql(client, key, ORDER, {"c": f"c{n}", "o": f"o{n}"})
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
         return "unsent"
     assert data["recordOrder"]["userErrors"] == []
@@ -85,10 +90,11 @@ async def test_sigterm_finishes_requests_closes_subscribers_and_loses_nothing(
         ws_url = server.url.replace("http", "ws") + "/graphql"
         follower = asyncio.create_task(follow(ws_url, key, received, subscribed))
         await subscribed.wait()
-        orders = [asyncio.create_task(order(server.url, key, n)) for n in range(ORDERS)]
-        await asyncio.wait(orders, return_when=asyncio.FIRST_COMPLETED)
-        exit_code = await asyncio.to_thread(server.terminate)
-        outcomes = await asyncio.gather(*orders)
+        async with fresh_connections(server.url) as client:
+            orders = [asyncio.create_task(order(client, key, n)) for n in range(ORDERS)]
+            await asyncio.wait(orders, return_when=asyncio.FIRST_COMPLETED)
+            exit_code = await asyncio.to_thread(server.terminate)
+            outcomes = await asyncio.gather(*orders)
         close_code = await asyncio.wait_for(follower, 30)
 
     # uvicorn exits by re-raising the signal it handled, as process managers expect.
@@ -102,9 +108,9 @@ async def test_sigterm_finishes_requests_closes_subscribers_and_loses_nothing(
     # A partner retries what did not get an answer; every order ends recorded once.
     with serving(server_database, tmp_path, name="restarted", SWEEP_INTERVAL_SECONDS="0") as again:
         await again.until_ready()
-        retried = [order(again.url, key, n) for n, o in enumerate(outcomes) if o == "unsent"]
-        assert set(await asyncio.gather(*retried)) <= {"ok"}
-        async with httpx.AsyncClient(base_url=again.url, timeout=30) as client:
+        async with fresh_connections(again.url) as client:
+            retried = [order(client, key, n) for n, o in enumerate(outcomes) if o == "unsent"]
+            assert set(await asyncio.gather(*retried)) <= {"ok"}
             log = (await gql(client, key, COUNT))["rewardEvents"]
     assert log["totalCount"] == ORDERS
     assert received == [node["cursor"] for node in log["nodes"]][: len(received)]

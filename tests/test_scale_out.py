@@ -37,12 +37,15 @@ def postgres_only(database_url):
         pytest.skip("several server processes need PostgreSQL")
 
 
+# One client for the whole module's calls: making one per call costs more than the call.
+client = httpx.AsyncClient(timeout=60)
+
+
 async def gql(server: ServerProcess, key: str, query: str, variables: dict | None = None) -> dict:
-    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
-        response = await client.post(
-            "/graphql", json={"query": query, "variables": variables or {}},
-            headers={"Authorization": f"Bearer {key}"},
-        )
+    response = await client.post(
+        f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {key}"},
+    )
     body = response.json()
     assert response.status_code == 200 and not body.get("errors"), body
     return body["data"]
@@ -65,8 +68,7 @@ async def make_rule(server: ServerProcess, key: str, type: str, thresholds: rang
 
 
 async def orders_counted(server: ServerProcess) -> float:
-    async with httpx.AsyncClient(base_url=server.url) as client:
-        body = (await client.get("/metrics")).text
+    body = (await client.get(f"{server.url}/metrics")).text
     for family in text_string_to_metric_families(body):
         for s in family.samples:
             if s.name == ORDERS_METRIC and s.labels == {"kind": "ORDER_PLACED"}:
