@@ -101,6 +101,7 @@ class WebhookWorker:
         try:
             if await self._deliver(endpoint):
                 watcher.set()  # more may wait behind this batch
+                await webhooks.prune_deliveries(endpoint.id)
         except Exception:
             log.exception("webhook delivery to endpoint %s failed", endpoint_id)
         finally:

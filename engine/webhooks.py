@@ -31,6 +31,8 @@ TIMESTAMP_HEADER = "Milestones-Timestamp"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_ENDPOINTS_PER_SHOP = 20
 MAX_BACKOFF = timedelta(hours=1)
+# The delivery log keeps each endpoint's latest attempts; older ones are pruned as it grows.
+DELIVERIES_KEPT = 1000
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -234,4 +236,16 @@ async def log_delivery(
         error=error[:2000] if error else None,
         duration_ms=duration_ms,
         created_at=clock.now(),
+    )
+
+
+async def prune_deliveries(endpoint_id: int, keep: int = DELIVERIES_KEPT) -> int:
+    """Forget all but the endpoint's latest `keep` attempts; how many were removed."""
+    return await sql.execute(
+        sql.current(),
+        "DELETE FROM webhook_deliveries WHERE endpoint_id = $1 AND id < ("
+        " SELECT id FROM webhook_deliveries WHERE endpoint_id = $1"
+        " ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        endpoint_id,
+        keep - 1,
     )

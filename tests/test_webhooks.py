@@ -10,7 +10,7 @@ import pytest
 
 from engine.enums import RewardEventType, Role
 from engine.errors import DomainError
-from engine.webhooks import check_url
+from engine.webhooks import check_url, prune_deliveries
 from models import WebhookEndpoint as EndpointRow
 from resolvers import ids
 from resolvers.ids import encode_cursor
@@ -242,3 +242,19 @@ async def test_only_admins_manage_webhook_endpoints(shops):
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await shop.raw(ENDPOINTS, role=Role.PARTNER)
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_the_delivery_log_keeps_only_the_latest_attempts(shops):
+    shop = await shops()
+    async with receiver() as target:
+        created = await create_endpoint(shop, target.url)
+        seqs = [await append_event(shop.id, n=n) for n in range(4)]
+        async with delivering():
+            await endpoint_when(shop, lambda e: e["cursor"] == encode_cursor(seqs[-1]))
+    endpoint_id = ids.decode("WebhookEndpoint", created["webhookEndpoint"]["id"])
+    assert await prune_deliveries(endpoint_id, keep=2) == 2
+    [endpoint] = (await shop.gql(ENDPOINTS))["webhookEndpoints"]["nodes"]
+    assert [d["eventCursor"] for d in endpoint["deliveries"]] == [
+        encode_cursor(seqs[3]),
+        encode_cursor(seqs[2]),
+    ]
