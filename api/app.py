@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import logging.config
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -19,6 +20,7 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
+from api.jsonlog import logging_config
 from api.http_errors import internal_error
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
@@ -45,6 +47,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
+            # JSON logs under any ASGI server, not only `milestones serve`.
+            logging.config.dictConfig(logging_config(settings.log_level))
             await db.migrate(settings.database_url)
             await db.connect(settings.database_url)
         sweeper = None
