@@ -125,7 +125,7 @@ async def test_the_cookbook_runs_as_written(shops, app):
     for query, variables in examples():
         role = Role(ROLE.search(query)[1]) if ROLE.search(query) else Role.ADMIN
         query, variables = ledger.fill(query), json.loads(ledger.fill(json.dumps(variables)))
-        if query.lstrip("# \n").startswith("subscription") or "\nsubscription" in query:
+        if parse(query).definitions[0].operation == OperationType.SUBSCRIPTION:
             body = await subscribe_once(app, await shop.key(role), query, variables)
         else:
             body = await shop.raw(query, variables, role)
