@@ -4,6 +4,7 @@ somewhere, the guides reachable from the README."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,19 @@ def test_every_relative_link_of_the_docs_leads_to_a_file_and_heading():
             elif anchor and anchor not in anchors(destination.read_text()):
                 broken.append((source.name, target))
     assert broken == []
+
+
+def test_the_partner_guides_signature_check_accepts_ours_and_refuses_the_rest():
+    from engine import webhooks
+
+    [code] = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "partners.md").read_text(), re.S)
+    namespace: dict = {}
+    exec(code, namespace)  # the guide's own example, as a partner would paste it
+    verify = namespace["verify"]
+    body, secret, now = b'{"id":"gid://milestones/RewardEvent/1"}', "whsec_test", int(time.time())
+    headers = {"Milestones-Signature": webhooks.signature_header(secret, now, body)}
+    assert verify(secret, headers, body)
+    assert not verify(secret, headers, body.replace(b"1", b"2"))
+    assert not verify("whsec_other", headers, body)
+    stale = {"Milestones-Signature": webhooks.signature_header(secret, now - 3600, body)}
+    assert not verify(secret, stale, body)
