@@ -216,6 +216,7 @@ async def test_https_or_plain_http_to_this_machine_is_accepted(shops, url):
     "url",
     [
         "http://partner.example/hooks",
+        "http://127.0.0.2/hooks",
         "ftp://127.0.0.1/h",
         "not a url",
         "https://user:pw@partner.example/",
@@ -258,3 +259,15 @@ async def test_the_delivery_log_keeps_only_the_latest_attempts(shops):
         encode_cursor(seqs[3]),
         encode_cursor(seqs[2]),
     ]
+
+
+async def test_two_workers_deliver_each_event_once_in_order(shops):
+    """As two server processes would: the endpoint's lease lets one deliver at a time."""
+    shop = await shops()
+    async with receiver() as target:
+        await create_endpoint(shop, target.url)
+        seqs = [await append_event(shop.id, n=n) for n in range(20)]
+        async with delivering(), delivering():
+            got = await target.until(20)
+            await endpoint_when(shop, lambda e: e["cursor"] == encode_cursor(seqs[-1]))
+    assert [r.json["cursor"] for r in got] == [encode_cursor(s) for s in seqs]
