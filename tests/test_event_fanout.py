@@ -15,7 +15,7 @@ from engine.enums import Role
 from resolvers.ids import encode_cursor
 from tests.builders import make_rule, points
 from tests.event_support import SUBSCRIBE, TRANSPORT_WS, GraphQLSocket
-from tests.server_processes import servers
+from tests.server_process import serving
 
 pytestmark = pytest.mark.skipif(
     not db.is_postgres(os.environ.get("DATABASE_URL", "")),
@@ -66,14 +66,21 @@ async def subscribed(client: httpx.AsyncClient, key: str, after: str):
     return socket_cm, socket
 
 
-async def test_a_subscriber_on_one_process_gets_every_event_committed_by_another(shops, database):
+async def test_a_subscriber_on_one_process_gets_every_event_committed_by_another(
+    shops, database, tmp_path
+):
     shop = await shops()
     await make_rule(shop, "ORDERS_COUNT", [(n, points(n)) for n in range(1, 41)])
     key = await shop.key(Role.PARTNER)
-    async with servers(database, 2) as (listening, writing):
+    with (
+        serving(database, tmp_path, "listening", SWEEP_INTERVAL_SECONDS="0") as listening,
+        serving(database, tmp_path, "writing", SWEEP_INTERVAL_SECONDS="0") as writing,
+    ):
+        await listening.until_ready()
+        await writing.until_ready()
         async with (
-            httpx.AsyncClient(base_url=listening, timeout=10) as on_a,
-            httpx.AsyncClient(base_url=writing, timeout=10) as on_b,
+            httpx.AsyncClient(base_url=listening.url, timeout=10) as on_a,
+            httpx.AsyncClient(base_url=writing.url, timeout=10) as on_b,
         ):
             writer = Remote(on_b, key)
             cm, socket = await subscribed(on_a, key, encode_cursor(0))

@@ -7,7 +7,6 @@ import asyncio
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -15,8 +14,9 @@ import httpx
 from engine.enums import Role
 from resolvers.ids import encode_cursor
 from tests.builders import make_rule, order, points
-from tests.server_processes import ROOT, free_port, servers
+from tests.server_process import free_port, serving
 
+ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CREATE_ENDPOINT = """
 mutation($url: String!) { createWebhookEndpoint(url: $url) { secret userErrors { code } } }
@@ -54,16 +54,18 @@ async def run_example(*args: str) -> list[dict]:
 
 
 async def test_the_example_subscriber_prints_events_after_its_saved_cursor_and_saves_the_last(
-    shops, database
+    shops, database, tmp_path
 ):
     shop = await shops()
     await make_rule(shop, "ORDERS_COUNT", [(n, points(n)) for n in range(1, 10)])
     key = await shop.key(Role.PARTNER)
     first = (await order(shop, "dana"))["issuedRewards"][0]["id"]
-    cursor_file = Path(tempfile.mkdtemp()) / "cursor"
+    cursor_file = tmp_path / "cursor"
     cursor_file.write_text(encode_cursor(1))
     await order(shop, "dana")
-    async with servers(database, 1) as (url,):
+    with serving(database, tmp_path, SWEEP_INTERVAL_SECONDS="0") as server:
+        await server.until_ready()
+        url = server.url
         subscriber = [
             "examples/partner_subscriber.py",
             "--url",
@@ -87,7 +89,7 @@ async def test_the_example_subscriber_prints_events_after_its_saved_cursor_and_s
 
 
 async def test_the_example_webhook_receiver_prints_signed_deliveries_and_refuses_forgeries(
-    shops, database
+    shops, database, tmp_path
 ):
     shop = await shops()
     await make_rule(shop, "ORDERS_COUNT", [(n, points(n)) for n in range(1, 10)])
@@ -114,9 +116,11 @@ async def test_the_example_webhook_receiver_prints_signed_deliveries_and_refuses
             )
             assert forged.status_code == 400
         env = {"WEBHOOK_POLL_SECONDS": "0.2", "WEBHOOK_RETRY_BASE_SECONDS": "0.2"}
-        async with servers(database, 1, **env) as (url,), httpx.AsyncClient(base_url=url) as client:
-            for n in (1, 2, 3):
-                await record_order(client, admin, f"hook-{n}")
+        with serving(database, tmp_path, SWEEP_INTERVAL_SECONDS="0", **env) as server:
+            await server.until_ready()
+            async with httpx.AsyncClient(base_url=server.url) as client:
+                for n in (1, 2, 3):
+                    await record_order(client, admin, f"hook-{n}")
             lines = [
                 json.loads(await asyncio.wait_for(receiver.stdout.readline(), 10)) for _ in range(3)
             ]
