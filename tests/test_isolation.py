@@ -147,6 +147,12 @@ SAMPLES: dict[str, Sample] = {
     "rotateWidgetSecret": Sample(lambda v: {}),
 }
 
+# Fields below the root with rights of their own: who may read them.
+NESTED_ACCESS: dict[str, frozenset[Role]] = {
+    "widgetSecret": ADMIN,  # Shop.widgetSecret
+    "history": ADMIN_PARTNER,  # MilestoneRule.history: who changed the rule
+}
+
 # Levels of fields selected under each root field: deep enough to reach rewards and rules
 # through progress, within the depth and token limits.
 DEPTH = 3
@@ -261,3 +267,36 @@ async def test_event_stream_refuses_storefront_keys_and_shows_no_other_shops_eve
         key = await intruder.key(role)
         async with subscriber(app, key, {"after": encode_cursor(0)}) as socket:
             assert await socket.nothing_within(0.3), role
+
+
+async def test_fields_below_the_root_follow_their_own_rights(shops, pytestconfig):
+    """Every query, as every role that may call it, selecting every field three levels down:
+    the only errors are FORBIDDEN at the fields of NESTED_ACCESS the role may not read."""
+    victim = await build_victim(await shops())
+    schema = await introspect(victim.shop)
+    forbidden_seen: set[tuple[str, Role]] = set()
+    problems = []
+    calls = 0
+    for (kind, name), allowed in ACCESS.items():
+        if kind != "query":
+            continue
+        args = SAMPLES[name].args(victim)
+        args = await args if inspect.isawaitable(args) else args
+        query = document(schema, kind, name, args, DEPTH)
+        for role in sorted(allowed):
+            body = await victim.shop.raw(query, args, role=role)
+            calls += 1
+            for error in body.get("errors") or []:
+                field = next(p for p in reversed(error.get("path") or [""]) if isinstance(p, str))
+                code = (error.get("extensions") or {}).get("code")
+                if code == "FORBIDDEN" and role not in NESTED_ACCESS.get(field, frozenset(Role)):
+                    forbidden_seen.add((field, role))
+                else:
+                    problems.append(f"{name} as {role.value}: {error}")
+    expected = {(f, r) for f, roles in NESTED_ACCESS.items() for r in set(Role) - roles}
+    assert problems == [], "\n".join(problems)
+    assert forbidden_seen == expected, "a nested field's right was never put to the test"
+    report(
+        pytestconfig,
+        f"nested rights: {calls} calls, {len(expected)} field × role refusals seen",
+    )
