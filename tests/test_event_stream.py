@@ -139,3 +139,15 @@ async def test_a_long_subscription_keeps_memory_flat(shops, app):
             tracemalloc.stop()
     # Without per-event memos graphql-core keeps about 1 KB per event: 2.5 MB here.
     assert grown < 500_000, grown
+
+
+async def test_a_subscription_with_a_malformed_cursor_gets_an_invalid_error(shops, app):
+    shop = await shops()
+    async with graphql_socket(app) as socket:
+        assert (await socket.init(await shop.key(Role.PARTNER)))["type"] == "connection_ack"
+        await socket.subscribe(variables={"after": "not-a-cursor"})
+        message = await socket.message()
+        closing = await socket.message()
+    assert message["type"] == "next" and message["payload"]["data"] is None
+    assert message["payload"]["errors"][0]["extensions"] == {"code": "INVALID"}
+    assert closing == {"id": "1", "type": "complete"}
