@@ -48,5 +48,8 @@ class MilestonesGraphQL(GraphQL):
         if key.role not in SUBSCRIBER_ROLES:
             raise ConnectionRejectionError()
         context.api_key = key
+        record = getattr(context.request.state, "request_record", None)
+        if record is not None:  # the socket's log line names its shop
+            record.shop_id = key.shop_id
         live_sockets.add(key.id, context.request)
         return None

@@ -99,6 +99,7 @@ class RequestLog:
                 extra={
                     "request_id": record.request_id,
                     "path": scope["path"],
+                    "shop_id": record.shop_id,
                     "close_code": status,
                     "duration_ms": round(seconds * 1000, 2),
                 },

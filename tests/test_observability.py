@@ -207,12 +207,19 @@ async def gauge_reaches(http, name: str, value: float) -> bool:
     return False
 
 
-async def test_open_subscriptions_are_counted_until_they_close(shops, app, http):
+async def test_open_subscriptions_are_counted_until_they_close(shops, app, http, caplog):
+    caplog.set_level(logging.INFO)
     shop = await shops()
     before = await sample(http, "milestones_subscribers_connected")
     async with subscriber(app, await shop.key()):
         assert await gauge_reaches(http, "milestones_subscribers_connected", before + 1)
     assert await gauge_reaches(http, "milestones_subscribers_connected", before)
+    for _ in range(300):  # the socket's line is written once the server has closed it
+        closed = [x for x in request_lines(caplog) if x["message"] == "websocket closed"]
+        if closed:
+            break
+        await asyncio.sleep(0.01)
+    assert [(x["shop_id"], x["close_code"]) for x in closed] == [(shop.id, 1000)]
 
 
 async def test_webhook_attempts_are_counted_and_a_failure_logs_one_json_line(shops, http, caplog):
