@@ -8,6 +8,7 @@ server's log must hold no unexpected error. Bounded: FUZZ_EXAMPLES cases per ope
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -88,17 +89,27 @@ def server(database):
             [str(BIN / "milestones"), "serve", "--port", str(port)], env=env, stdout=out, stderr=out
         )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    try:
+        _wait_until_up(base, process, log)
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {key}"
+            yield {"url": f"{base}/graphql", "session": session, "log": log}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
+    for _ in range(200):
+        assert process.poll() is None, log.read_text()
         try:
             if httpx.get(f"{base}/healthz").status_code == 200:
-                break
+                return
         except httpx.TransportError:
-            time.sleep(0.1)
-    with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {key}"
-        yield {"url": f"{base}/graphql", "session": session, "log": log}
-    process.terminate()
-    process.wait(timeout=30)
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"the server did not come up:\n{log.read_text()}")
 
 
 @SCHEMA.parametrize()
