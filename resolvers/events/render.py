@@ -7,6 +7,7 @@ decimal strings in the shop's currency, and the event's own id and cursor.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from engine.definitions import threshold_decimal
@@ -84,3 +85,24 @@ def render(row: RewardEvent, currency: str) -> dict[str, Any]:
             "definition": _definition(reward.get("definition") or {}, currency),
         },
     }
+
+
+class RenderedEvents:
+    """The public form of recently rendered events. A committed event never changes, and every
+    subscriber of a shop is sent the same ones: each is rendered once, not once per socket."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[int, str], dict[str, Any]] = OrderedDict()
+
+    def get(self, row: RewardEvent, currency: str) -> dict[str, Any]:
+        key = (row.id, currency)
+        found = self._items.get(key)
+        if found is None:
+            found = self._items[key] = render(row, currency)
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return found
+
+
+rendered = RenderedEvents()

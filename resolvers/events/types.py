@@ -15,7 +15,7 @@ from resolvers.customers.rewards import IssuedReward
 from resolvers.customers.types import Customer
 from resolvers.enums import RewardEventType
 from resolvers.events.loaders import customer_by_id, issued_reward_by_id
-from resolvers.events.render import event_cursor, event_id, render
+from resolvers.events.render import event_cursor, event_id, rendered
 from resolvers.loaders import rule_by_id
 from resolvers.rules.types import MilestoneRule
 
@@ -84,4 +84,4 @@ class RewardEvent:
         return MilestoneRule(row=row) if row else None
 
     def public(self) -> dict[str, Any]:
-        return render(self.row, self.currency)
+        return rendered.get(self.row, self.currency)
