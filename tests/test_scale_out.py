@@ -37,8 +37,10 @@ def postgres_only(database_url):
         pytest.skip("several server processes need PostgreSQL")
 
 
-# One client for the whole module's calls: making one per call costs more than the call.
-client = httpx.AsyncClient(timeout=60)
+# One client for the whole module's calls (making one per call costs more than the call), with a
+# new connection per request, so that a server's workers share the requests as they share
+# new connections.
+client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
 
 
 async def gql(server: ServerProcess, key: str, query: str, variables: dict | None = None) -> dict:
