@@ -11,11 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from websockets.asyncio.client import ClientConnection, connect
 
 COMMAND = str(Path(sys.executable).with_name("milestones"))
 ADMIN_KEY = re.compile(r"msk_admin_[A-Za-z0-9_-]+")
@@ -108,3 +109,40 @@ def serving(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)
+
+
+def fresh_connections() -> httpx.AsyncClient:
+    """A client that opens a connection per request, like many independent callers: a
+    server's workers share the requests as they share new connections."""
+    return httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
+
+
+async def graphql(
+    client: httpx.AsyncClient,
+    server: ServerProcess,
+    key: str,
+    query: str,
+    variables: dict | None = None,
+) -> dict:
+    """The `data` of an operation that must succeed."""
+    response = await client.post(
+        f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), body
+    return body["data"]
+
+
+@contextlib.asynccontextmanager
+async def subscription(
+    server: ServerProcess, key: str, query: str
+) -> AsyncIterator[ClientConnection]:
+    """A websocket (graphql-transport-ws) on `server`, subscribed to `query`."""
+    url = server.url.replace("http", "ws", 1) + "/graphql"
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+        yield ws

@@ -4,16 +4,23 @@ and nothing recorded is lost (a client that retries what failed ends with every 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from api import db
-from tests.server_process import create_shop, serving
+from tests.server_process import (
+    ServerProcess,
+    create_shop,
+    fresh_connections,
+    graphql,
+    serving,
+    subscription,
+)
 
 ORDERS = 40
 RULE = """mutation { createMilestoneRule(input: { name: "First order", type: ORDERS_COUNT,
@@ -31,45 +38,22 @@ def server_database(database_url, tmp_path) -> str:
     return database_url if db.is_postgres(database_url) else f"sqlite://{tmp_path}/served.sqlite3"
 
 
-async def gql(client: httpx.AsyncClient, key: str, query: str, variables: dict | None = None):
-    response = await client.post(
-        "/graphql", json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-async def follow(url: str, key: str, received: list[str], subscribed: asyncio.Event) -> int:
-    """Subscribe to live events; returns the close code the server sent."""
-    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": LIVE}}))
-        subscribed.set()
-        try:
+async def follow(server: ServerProcess, key: str, received: list[str], ready: asyncio.Event) -> int:
+    """Follow live events; the close code the server sent."""
+    async with subscription(server, key, LIVE) as ws:
+        ready.set()
+        with contextlib.suppress(ConnectionClosed):
             async for raw in ws:
                 message = json.loads(raw)
                 if message["type"] == "next":
                     received.append(message["payload"]["data"]["rewardEvents"]["cursor"])
-        except ConnectionClosed:
-            pass
         return ws.close_code
 
 
-def fresh_connections(url: str) -> httpx.AsyncClient:
-    """A client that opens a connection per request, as many independent callers would."""
-    limits = httpx.Limits(max_keepalive_connections=0)
-    return httpx.AsyncClient(base_url=url, timeout=30, limits=limits)
-
-
-async def order(client: httpx.AsyncClient, key: str, n: int) -> str:
+async def order(client: httpx.AsyncClient, server: ServerProcess, key: str, n: int) -> str:
     """One order: "ok", or "unsent" when the server was gone."""
     try:
-        data = await gql(client, key, ORDER, {"c": f"c{n}", "o": f"o{n}"})
+        data = await graphql(client, server, key, ORDER, {"c": f"c{n}", "o": f"o{n}"})
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
         return "unsent"
     assert data["recordOrder"]["userErrors"] == []
@@ -82,16 +66,15 @@ async def test_sigterm_finishes_requests_closes_subscribers_and_loses_nothing(
     key = create_shop(server_database, tmp_path)
     with serving(server_database, tmp_path, SWEEP_INTERVAL_SECONDS="0.2") as server:
         await server.until_ready()
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-            rule = (await gql(client, key, RULE))["createMilestoneRule"]["rule"]
-            await gql(client, key, ACTIVATE, {"id": rule["id"]})
+        async with fresh_connections() as client:
+            rule = (await graphql(client, server, key, RULE))["createMilestoneRule"]["rule"]
+            await graphql(client, server, key, ACTIVATE, {"id": rule["id"]})
         received: list[str] = []
         subscribed = asyncio.Event()
-        ws_url = server.url.replace("http", "ws") + "/graphql"
-        follower = asyncio.create_task(follow(ws_url, key, received, subscribed))
+        follower = asyncio.create_task(follow(server, key, received, subscribed))
         await subscribed.wait()
-        async with fresh_connections(server.url) as client:
-            orders = [asyncio.create_task(order(client, key, n)) for n in range(ORDERS)]
+        async with fresh_connections() as client:
+            orders = [asyncio.create_task(order(client, server, key, n)) for n in range(ORDERS)]
             await asyncio.wait(orders, return_when=asyncio.FIRST_COMPLETED)
             exit_code = await asyncio.to_thread(server.terminate)
             outcomes = await asyncio.gather(*orders)
@@ -108,9 +91,10 @@ async def test_sigterm_finishes_requests_closes_subscribers_and_loses_nothing(
     # A partner retries what did not get an answer; every order ends recorded once.
     with serving(server_database, tmp_path, name="restarted", SWEEP_INTERVAL_SECONDS="0") as again:
         await again.until_ready()
-        async with fresh_connections(again.url) as client:
-            retried = [order(client, key, n) for n, o in enumerate(outcomes) if o == "unsent"]
-            assert set(await asyncio.gather(*retried)) <= {"ok"}
-            log = (await gql(client, key, COUNT))["rewardEvents"]
+        async with fresh_connections() as client:
+            unsent = [n for n, outcome in enumerate(outcomes) if outcome == "unsent"]
+            retried = await asyncio.gather(*(order(client, again, key, n) for n in unsent))
+            assert set(retried) <= {"ok"}
+            log = (await graphql(client, again, key, COUNT))["rewardEvents"]
     assert log["totalCount"] == ORDERS
     assert received == [node["cursor"] for node in log["nodes"]][: len(received)]

@@ -8,15 +8,20 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from websockets.asyncio.client import connect
 
 from api import db
 from api.event_listener import asyncpg_dsn
 from api.sweeper import SWEEP_LOCK_KEY
-from tests.server_process import ServerProcess, create_shop, serving
+from tests.server_process import (
+    ServerProcess,
+    create_shop,
+    fresh_connections,
+    graphql,
+    serving,
+    subscription,
+)
 
 ORDERS = 60
 RULE = """mutation($input: MilestoneRuleInput!) { createMilestoneRule(input: $input) {
@@ -37,20 +42,12 @@ def postgres_only(database_url):
         pytest.skip("several server processes need PostgreSQL")
 
 
-# One client for the whole module's calls (making one per call costs more than the call), with a
-# new connection per request, so that a server's workers share the requests as they share
-# new connections.
-client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_keepalive_connections=0))
+# One client for the module's calls: making one per call costs more than the call.
+client = fresh_connections()
 
 
 async def gql(server: ServerProcess, key: str, query: str, variables: dict | None = None) -> dict:
-    response = await client.post(
-        f"{server.url}/graphql", json={"query": query, "variables": variables or {}},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    body = response.json()
-    assert response.status_code == 200 and not body.get("errors"), body
-    return body["data"]
+    return await graphql(client, server, key, query, variables)
 
 
 async def record(server: ServerProcess, key: str, customer: str, order: str, **extra) -> dict:
@@ -79,12 +76,7 @@ async def orders_counted(server: ServerProcess) -> float:
 
 
 async def first_live_event(server: ServerProcess, key: str, ready: asyncio.Event) -> str:
-    async with connect(server.url.replace("http", "ws") + "/graphql",
-                       subprotocols=["graphql-transport-ws"]) as ws:
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
-        await ws.send(json.dumps(init))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": LIVE}}))
+    async with subscription(server, key, LIVE) as ws:
         ready.set()
         while True:
             message = json.loads(await ws.recv())
