@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
 from engine import events
 from engine.enums import RewardEventType, Role
+from models import RewardEvent
+from resolvers.events.render import render
 from resolvers.ids import decode_cursor, encode_cursor
 from tests.event_support import append_event, append_in
 
@@ -144,3 +147,27 @@ async def test_concurrent_writers_never_make_an_event_visible_behind_a_read_curs
     await reading
     assert sorted(seen) == sorted(f"gid://milestones/IssuedReward/{900 + n}" for n in range(60))
     assert len(seen) == 60
+
+
+def test_a_mixed_step_threshold_is_shown_in_its_metrics_unit():
+    def milestone(stored: dict) -> dict:
+        body = {"rule": {"id": 7, "name": "Journey", "type": "MIXED"}, "milestone": stored}
+        row = RewardEvent(
+            id=1,
+            shop_id=1,
+            seq=1,
+            type="REWARD_ISSUED",
+            customer_id=1,
+            rule_id=7,
+            milestone_id=70,
+            issued_reward_id=900,
+            payload=body,
+            created_at=datetime.now(UTC),
+        )
+        return render(row, "USD")["milestone"]
+
+    spent = milestone({"position": 1, "threshold": 2500, "stepMetric": "AMOUNT_SPENT"})
+    assert spent["threshold"] == "25.00"
+    orders = milestone({"position": 0, "threshold": 3, "stepMetric": "ORDERS"})
+    assert orders["threshold"] == "3"
+    assert "threshold" not in milestone({"position": 0, "threshold": 2500})

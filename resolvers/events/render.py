@@ -45,7 +45,9 @@ def _milestone(
     public: dict[str, Any] = {"id": ids.encode("Milestone", milestone_id)}
     if "position" in stored:
         public["position"] = stored["position"]
-    if stored.get("threshold") is not None and rule.get("type"):
+    # A MIXED step's unit is its metric's: without it the threshold cannot be shown right.
+    known_unit = rule.get("type") and (rule["type"] != "MIXED" or stored.get("stepMetric"))
+    if stored.get("threshold") is not None and known_unit:
         public["threshold"] = str(
             threshold_decimal(rule["type"], stored.get("stepMetric"), stored["threshold"], currency)
         )
