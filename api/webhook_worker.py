@@ -25,6 +25,7 @@ from resolvers.events.render import event_id, render
 log = logging.getLogger("milestones.webhooks")
 LEASE = timedelta(seconds=60)
 BATCH = 50
+MIN_ROUND_SECONDS = 0.02
 USER_AGENT = "Milestones-Webhooks/1"
 
 
@@ -78,6 +79,8 @@ class WebhookWorker:
                         log.exception("webhook delivery round failed")
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(watcher.wait(), self.poll_seconds)
+                    # Under a stream of commits, look for due endpoints at most this often.
+                    await asyncio.sleep(MIN_ROUND_SECONDS)
         finally:
             self.hub.unwatch(watcher)
             for task in list(self._serving.values()):
