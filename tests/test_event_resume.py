@@ -4,8 +4,11 @@ was cut off mid-stream gets exactly what it missed when it reconnects with its l
 from __future__ import annotations
 
 from engine.enums import Role
-from tests.builders import make_rule, order, points
+from tests.builders import fixed, make_rule, order, points
 from tests.event_support import subscriber
+
+REDEEM = "mutation($code: String!) { redeemReward(code: $code) { userErrors { code } } }"
+SWEEP = "mutation($asOf: DateTime) { runInactivitySweep(asOf: $asOf) { expired } }"
 
 
 async def points_per_order(shop, orders: int) -> None:
@@ -67,3 +70,30 @@ async def test_objects_named_by_an_event_are_read_fresh_for_each_event(shops, ap
     assert second[0]["customer"] == {"externalId": "erin", "pointsBalance": 3}
     assert second[0]["issuedReward"] == {"status": "ISSUED"}
     assert second[0]["rule"] == {"type": "ORDERS_COUNT"}
+
+
+async def test_redeemed_and_expired_rewards_reach_subscribers_as_the_log_shows_them(shops, app):
+    shop = await shops()
+    await make_rule(
+        shop,
+        "ORDERS_COUNT",
+        [(1, fixed("5.00")), (2, fixed("7.50"))],
+        rewardExpiryDays=1,
+    )
+    async with subscriber(app, await shop.key(Role.PARTNER), {}) as socket:
+        first = (await order(shop, "fay"))["issuedRewards"][0]
+        second = (await order(shop, "fay"))["issuedRewards"][0]
+        redeemed = await shop.gql(REDEEM, {"code": first["code"]})
+        assert redeemed["redeemReward"]["userErrors"] == []
+        swept = await shop.gql(SWEEP, {"asOf": "2099-01-01T00:00:00+00:00"})
+        assert swept["runInactivitySweep"]["expired"] == 1
+        got = await socket.events(4)
+    assert [(e["type"], e["data"]["reward"]["id"]) for e in got] == [
+        ("REWARD_ISSUED", first["id"]),
+        ("REWARD_ISSUED", second["id"]),
+        ("REWARD_REDEEMED", first["id"]),
+        ("REWARD_EXPIRED", second["id"]),
+    ]
+    assert got[0]["data"]["reward"]["definition"]["amount"] == "5.00"
+    polled = await shop.gql("{ rewardEvents(first: 10) { nodes { data } } }")
+    assert [n["data"] for n in polled["rewardEvents"]["nodes"]] == [e["data"] for e in got]
