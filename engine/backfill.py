@@ -293,7 +293,7 @@ async def _grant_mixed_steps(shop_id: int, ref: RuleRef, values: dict[int, Recom
             evaluation = Evaluation(conn, shop_id, customer_id, row["external_id"], clock.now(), clock.now())
             steps = await sql.fetch(
                 conn,
-                "SELECT id, position, threshold, reward FROM milestones WHERE rule_id = $1"
+                "SELECT id, position, threshold, step_metric, reward FROM milestones WHERE rule_id = $1"
                 f" AND retired_at IS NULL ORDER BY position LIMIT {int(value.step)}",
                 ref.id,
             )

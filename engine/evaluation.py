@@ -164,7 +164,7 @@ class Evaluation:
         """Grant, in ascending order, every milestone with low < threshold <= high."""
         milestones = await sql.fetch(
             self.conn,
-            "SELECT id, position, threshold, reward FROM milestones WHERE rule_id = $1"
+            "SELECT id, position, threshold, step_metric, reward FROM milestones WHERE rule_id = $1"
             " AND retired_at IS NULL AND threshold > $2 AND threshold <= $3"
             " ORDER BY threshold, position",
             rule.id,
@@ -241,7 +241,7 @@ class Evaluation:
         rows = await sql.fetch(
             self.conn,
             "SELECT r.id, r.kind, r.reward, r.code, r.expires_at, r.issued_at, m.id AS milestone_id,"
-            " m.position, m.threshold FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
+            " m.position, m.threshold, m.step_metric FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
             " WHERE r.rule_id = $1 AND r.customer_id = $2 AND r.status = 'ISSUED'"
             " AND m.threshold > $3 ORDER BY m.threshold DESC, r.id DESC",
             rule.id,
@@ -267,7 +267,12 @@ class Evaluation:
             await self.ledger(LedgerAccount.POINTS, -definition["points"], "REVOKE", int(row["id"]))
         elif kind == RewardKind.STORE_CREDIT:
             await self.ledger(LedgerAccount.STORE_CREDIT, -definition["amount"], "REVOKE", int(row["id"]))
-        milestone = {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]}
+        milestone = {
+            "id": row["milestone_id"],
+            "position": row["position"],
+            "threshold": row["threshold"],
+            "step_metric": row["step_metric"],
+        }
         self._pending.append(
             PendingEvent(
                 RewardEventType.REWARD_REVOKED, rule, milestone, int(row["id"]), kind.value,
@@ -327,6 +332,7 @@ class Evaluation:
                 "id": int(event.milestone["id"]),
                 "position": int(event.milestone["position"]),
                 "threshold": int(event.milestone["threshold"]),
+                "stepMetric": event.milestone.get("step_metric"),
             },
             "reward": {
                 "id": event.reward_id,

@@ -11,7 +11,7 @@ from models import sql
 
 SELECT_WITH_CONTEXT = (
     "SELECT r.id, r.shop_id, r.customer_id, r.status, r.kind, r.reward, r.code, r.expires_at,"
-    " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold,"
+    " r.issued_at, r.rule_id, m.id AS milestone_id, m.position, m.threshold, m.step_metric,"
     " c.external_id, u.name AS rule_name, u.type AS rule_type"
     " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
     " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
@@ -26,7 +26,12 @@ def event_of(row: dict[str, Any], type: RewardEventType, status: str) -> Pending
     return PendingEvent(
         type,
         rule,
-        {"id": row["milestone_id"], "position": row["position"], "threshold": row["threshold"]},
+        {
+            "id": row["milestone_id"],
+            "position": row["position"],
+            "threshold": row["threshold"],
+            "step_metric": row["step_metric"],
+        },
         int(row["id"]),
         row["kind"],
         sql.from_json(row["reward"]),

@@ -122,7 +122,7 @@ async def _inactivity(result: SweepResult, should_stop, shop_id: int | None) -> 
                 if rule.in_window(result.as_of):
                     milestones = await sql.fetch(
                         conn,
-                        "SELECT id, position, threshold, reward FROM milestones"
+                        "SELECT id, position, threshold, step_metric, reward FROM milestones"
                         " WHERE rule_id = $1 AND retired_at IS NULL ORDER BY threshold",
                         rule.id,
                     )

@@ -145,3 +145,14 @@ async def test_count_past_activity_counts_recorded_orders_and_grants_at_activati
 
     await refund(shop, "old", "past-0", "40.00")
     assert progress_of(await customer(shop, "old"), spend["id"])["value"] == "80.00"
+
+
+async def test_a_mixed_money_step_event_shows_its_target_in_money(shops):
+    shop = await shops()
+    await make_rule(
+        shop, "MIXED", [{"threshold": "50", "stepMetric": "AMOUNT_SPENT", "reward": points(5)}]
+    )
+    await order(shop, "meg", "60.00")
+    events = await shop.gql("{ rewardEvents(first: 5) { nodes { data } } }")
+    (event,) = events["rewardEvents"]["nodes"]
+    assert event["data"]["milestone"]["threshold"] == "50.00"
