@@ -20,9 +20,10 @@ SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
 
 class _WebSocketAdapter(ASGIWebSocketAdapter):
     async def close(self, code: int, reason: str) -> None:
-        # Strawberry rejects with 4403; an unknown key is 4401 (DESIGN §1).
+        # Strawberry rejects with 4403 (graphql-transport-ws) or 1011 (legacy graphql-ws);
+        # an unknown key is 4401 and a role that may not subscribe 4403 on both (DESIGN §1).
         override = getattr(self.ws.state, "close_code", None)
-        if override and code == 4403:
+        if override and code in (4403, 1011):
             code, reason = override
         await super().close(code, reason)
 
@@ -44,9 +45,10 @@ class MilestonesGraphQL(GraphQL):
         key = await authenticate(token) if token else None
         if key is None:
             context.request.state.close_code = (4401, "Unauthorized")
-            raise ConnectionRejectionError()
+            raise ConnectionRejectionError({"message": "Missing, unknown or revoked API key."})
         if key.role not in SUBSCRIBER_ROLES:
-            raise ConnectionRejectionError()
+            context.request.state.close_code = (4403, "Forbidden")
+            raise ConnectionRejectionError({"message": "This key's role may not subscribe."})
         context.api_key = key
         record = getattr(context.request.state, "request_record", None)
         if record is not None:  # the socket's log line names its shop
