@@ -15,6 +15,7 @@ from resolvers.context import Info
 from resolvers.enums import RewardEventType
 from resolvers.events.filters import event_filter
 from resolvers.events.types import RewardEvent
+from resolvers.masking import internal_error_message
 from resolvers.pagination import parse_after
 from resolvers.permissions import IsAdminOrPartner
 
@@ -49,7 +50,7 @@ class EventSubscription:
             request_id = info.context.request_id or "-"
             log.exception("reward event stream failed (request id %s)", request_id)
             raise GraphQLError(
-                f"Internal error. Quote request id {request_id} when reporting it.",
+                internal_error_message(request_id),
                 extensions={"code": "INTERNAL", "requestId": request_id},
             ) from error
         finally:

@@ -11,6 +11,7 @@ from models import WebhookDelivery as DeliveryRow
 from models import WebhookEndpoint as EndpointRow
 from resolvers import ids
 from resolvers.enums import RewardEventType
+from resolvers.pagination import check_page_size
 
 
 @strawberry.enum
@@ -121,5 +122,5 @@ class WebhookEndpoint:
         query = DeliveryRow.filter(endpoint_id=self.row.id)
         if failed_only:
             query = query.filter(success=False)
-        rows = await query.order_by("-id").limit(max(0, min(first, 100)))
+        rows = await query.order_by("-id").limit(check_page_size(first))
         return [WebhookDelivery(row=row) for row in rows]
