@@ -4,7 +4,8 @@ On PostgreSQL the run holds a session advisory lock on a dedicated connection (n
 pool's, whose sessions change hands); a worker that finds it taken skips its turn. On SQLite
 there is one server process, and an asyncio lock keeps two runs in it apart. The sweep itself
 is safe to run twice at once (each grant has a unique key), so the lock saves work, not
-correctness. Shutdown asks the running sweep to stop between batches.
+correctness. Shutdown asks the running sweep to stop between batches. Each run is logged here;
+the engine counts every sweep (this loop's, the admin mutation's) in the metrics.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import asyncpg
 
 from api import db
 from api.event_listener import asyncpg_dsn
-from engine import telemetry
 from engine.sweep import run_sweep
 
 log = logging.getLogger("milestones.sweep")
@@ -74,17 +74,14 @@ class Sweeper:
                 result = await self.sweep(as_of=None, should_stop=self.stopping)
             except Exception:
                 seconds = time.perf_counter() - started
-                telemetry.sweep_finished(seconds, 0, failed=True)
                 log.exception("sweep failed", extra={"duration_ms": round(seconds * 1000, 2)})
                 return None
             seconds = time.perf_counter() - started
-            granted = int(getattr(result, "granted", 0) or 0)
-            telemetry.sweep_finished(seconds, granted)
             log.info(
                 "sweep finished",
                 extra={
                     "duration_ms": round(seconds * 1000, 2),
-                    "summary": result.summary() if hasattr(result, "summary") else str(result),
+                    "summary": result.summary(),
                     "stopped_early": self.stopping(),
                 },
             )

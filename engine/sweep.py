@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from engine import clock, events
+from engine import clock, events, telemetry
 from engine.enums import RewardEventType, RuleType
 from engine.evaluation import Evaluation
 from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
@@ -58,12 +58,17 @@ async def run_sweep(
     one shop or all. `should_stop` is checked between batches."""
     started = time.perf_counter()
     result = SweepResult(as_of=clock.as_utc(as_of) if as_of else clock.now())
-    await _expire(result, should_stop, shop_id)
-    if not result.stopped:
-        await _inactivity(result, should_stop, shop_id)
+    try:
+        await _expire(result, should_stop, shop_id)
+        if not result.stopped:
+            await _inactivity(result, should_stop, shop_id)
+    except Exception:
+        telemetry.sweep_finished(time.perf_counter() - started, result.granted, failed=True)
+        raise
     for shop, seq in result.shops_notified.items():
         events.committed(shop, seq)
     result.seconds = time.perf_counter() - started
+    telemetry.sweep_finished(result.seconds, result.granted)
     return result
 
 

@@ -7,9 +7,17 @@ import json
 import logging
 from dataclasses import dataclass, field
 
+import pytest
+
 from api.jsonlog import JsonFormatter
 from api.sweeper import Sweeper
-from tests.metric_samples import sample
+from engine import sweep as sweep_module
+from tests.builders import make_rule, order, points
+from tests.metric_samples import samples
+
+
+SWEEP = """mutation($asOf: DateTime) { runInactivitySweep(asOf: $asOf) {
+  granted userErrors { code } } }"""
 
 
 @dataclass
@@ -67,30 +75,60 @@ async def test_stopping_ends_the_sweep_after_its_current_batch(database_url):
     assert sweep.calls == 1
 
 
-async def test_a_sweep_run_is_counted_and_logged(database_url, http, caplog):
+async def test_a_sweep_run_is_logged(database_url, caplog):
     caplog.set_level(logging.INFO)
     sweep = BatchedSweep(batches=2)
     sweep.gate.set()
-    before = await sample(http, "milestones_sweep_runs_total", outcome="completed")
-    granted_before = await sample(http, "milestones_sweep_granted_total")
     await Sweeper(database_url, 60, sweep).run_once()
-    assert await sample(http, "milestones_sweep_runs_total", outcome="completed") == before + 1
-    assert await sample(http, "milestones_sweep_granted_total") == granted_before + 2
     formatter = JsonFormatter()
-    [line] = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "milestones.sweep"]
+    records = [r for r in caplog.records if r.name == "milestones.sweep"]
+    [line] = [json.loads(formatter.format(r)) for r in records]
     assert (line["message"], line["summary"], line["stopped_early"]) == (
         "sweep finished", "granted 2", False
     )
 
 
-async def test_a_failing_sweep_is_counted_and_logged(database_url, http, caplog):
+async def test_a_failing_sweep_is_logged_and_the_loop_lives_on(database_url, caplog):
     caplog.set_level(logging.INFO)
 
     async def broken(*, as_of, should_stop):
         raise RuntimeError("database went away")
 
-    before = await sample(http, "milestones_sweep_runs_total", outcome="failed")
     assert await Sweeper(database_url, 60, broken).run_once() is None
-    assert await sample(http, "milestones_sweep_runs_total", outcome="failed") == before + 1
     [record] = [r for r in caplog.records if r.name == "milestones.sweep"]
     assert record.levelname == "ERROR" and "database went away" in JsonFormatter().format(record)
+
+
+SWEEP_SAMPLES = {
+    "completed": ("milestones_sweep_runs_total", {"outcome": "completed"}),
+    "failed": ("milestones_sweep_runs_total", {"outcome": "failed"}),
+    "timed": ("milestones_sweep_duration_seconds_count", {}),
+    "granted": ("milestones_sweep_granted_total", {}),
+}
+
+
+async def test_every_sweep_is_counted_with_what_it_granted(shops, http):
+    shop = await shops()
+    await make_rule(shop, "INACTIVITY", [(1, points(5))])
+    await order(shop, "quiet", occurredAt="2026-01-01T00:00:00+00:00")
+    before = await samples(http, SWEEP_SAMPLES)
+    data = await shop.gql(SWEEP, {"asOf": "2026-03-01T00:00:00+00:00"})
+    assert data["runInactivitySweep"]["granted"] == 1
+    after = await samples(http, SWEEP_SAMPLES)
+    assert {k: after[k] - before[k] for k in before} == {
+        "completed": 1, "failed": 0, "timed": 1, "granted": 1,
+    }
+
+
+async def test_a_sweep_that_fails_is_counted_as_failed(http, monkeypatch):
+    async def broken(*args):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(sweep_module, "_expire", broken)
+    before = await samples(http, SWEEP_SAMPLES)
+    with pytest.raises(RuntimeError):
+        await sweep_module.run_sweep()
+    after = await samples(http, SWEEP_SAMPLES)
+    assert {k: after[k] - before[k] for k in before} == {
+        "completed": 0, "failed": 1, "timed": 1, "granted": 0,
+    }
