@@ -37,14 +37,15 @@ async def _prepare(settings: Settings, demo: bool) -> str | None:
     return secret
 
 
-def prepare_metrics_dir(workers: int) -> str | None:
+def prepare_metrics_dir(workers: int, port: int) -> str | None:
     """Workers share their metrics through files in one directory, emptied at start so that
-    counters begin at zero with the server. One worker keeps them in memory."""
+    counters begin at zero with the server. One worker keeps them in memory. Without a
+    directory named, the server on `port` reuses one of its own, so restarts leave nothing."""
     path = os.environ.get(METRICS_DIR_ENV)
     if not path and workers <= 1:
         return None
     if not path:
-        path = tempfile.mkdtemp(prefix="milestones-metrics-")
+        path = str(Path(tempfile.gettempdir()) / f"milestones-metrics-{port}")
         os.environ[METRICS_DIR_ENV] = path
     Path(path).mkdir(parents=True, exist_ok=True)
     for stale in Path(path).glob("*.db"):
@@ -57,7 +58,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, demo: b
         raise ValueError("--workers above 1 needs DATABASE_URL on PostgreSQL (SQLite is one process)")
     log_config = logging_config(settings.log_level)
     logging.config.dictConfig(log_config)
-    prepare_metrics_dir(workers)
+    prepare_metrics_dir(workers, port)
     secret = asyncio.run(_prepare(settings, demo))
     if secret:
         print("Demo shop ready (plan ADVANCED, currency USD).")
