@@ -26,6 +26,8 @@ from engine.enums import (
     RewardKind,
     RuleType,
 )
+from engine import ladders
+from engine.ladders import Ladder
 from engine.rulebook import RuleRef, active_rules
 from models import sql
 
@@ -47,6 +49,58 @@ class PendingEvent:
     issued_at: datetime
 
 
+@dataclass(frozen=True)
+class NewReward:
+    """What issuing a milestone's reward gives, before it is stored."""
+
+    kind: RewardKind
+    definition: dict[str, Any]
+    code: str | None
+    expires_at: datetime | None
+
+
+def new_reward(rule: RuleRef, milestone: dict[str, Any], now: datetime) -> NewReward:
+    definition = sql.from_json(milestone["reward"])
+    kind = RewardKind(definition["kind"])
+    code = codes.new_code() if kind in CODE_REWARDS else None
+    expires_at = None
+    if code and rule.reward_expiry_days:
+        expires_at = now + timedelta(days=rule.reward_expiry_days)
+    return NewReward(kind, definition, code, expires_at)
+
+
+def event_payload(customer_id: int, customer_external_id: str, event: PendingEvent) -> dict[str, Any]:
+    """The stored `payload` of a reward event."""
+    return {
+        "customer": {"id": customer_id, "externalId": customer_external_id},
+        "rule": {"id": event.rule.id, "name": event.rule.name, "type": event.rule.type.value},
+        "milestone": {
+            "id": int(event.milestone["id"]),
+            "position": int(event.milestone["position"]),
+            "threshold": int(event.milestone["threshold"]),
+            "stepMetric": event.milestone.get("step_metric"),
+        },
+        "reward": {
+            "id": event.reward_id,
+            "kind": event.kind,
+            "status": event.status,
+            "code": event.code,
+            "expiresAt": event.expires_at.isoformat() if event.expires_at else None,
+            "issuedAt": event.issued_at.isoformat(),
+            "definition": event.definition,
+        },
+    }
+
+
+@dataclass
+class Progress:
+    """A customer's stored progress on one rule, as this evaluation has moved it."""
+
+    value: int
+    step: int
+    changed: bool = False
+
+
 @dataclass
 class Evaluation:
     conn: BaseDBAsyncClient
@@ -62,27 +116,49 @@ class Evaluation:
     issued_kinds: list[str] = field(default_factory=list)
     last_seq: int | None = None
     _pending: list[PendingEvent] = field(default_factory=list)
-    _points_rules: list[RuleRef] | None = None
+    # The shop's active POINTS_EARNED and MIXED rules, once read (the caller may know them).
+    points_rules: list[RuleRef] | None = None
+    # Progress is read once (one statement for all the rules an activity feeds), moved in
+    # memory and written once by `flush`: the customer's row lock, taken first by every
+    # transaction that changes this customer, keeps it exact.
+    _progress: dict[int, Progress] = field(default_factory=dict)
+    _ledger: list[tuple[Any, ...]] = field(default_factory=list)
 
     # --- progress -------------------------------------------------------------------------
+
+    async def load_progress(self, rules: list[RuleRef]) -> None:
+        """Read the customer's progress on `rules` in one statement, creating it at zero where
+        there is none yet."""
+        missing = list({rule.id: rule for rule in rules if rule.id not in self._progress})
+        if not missing:
+            return
+        params = [v for rule_id in missing for v in (self.shop_id, rule_id, self.customer_id, self.now)]
+        marks = ", ".join(f"(${4 * n + 1}, ${4 * n + 2}, ${4 * n + 3}, 0, 0, ${4 * n + 4})" for n in range(len(missing)))
+        rows = await sql.fetch(
+            self.conn,
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
+            f" VALUES {marks} ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET updated_at = rule_progress.updated_at RETURNING rule_id, value, step",
+            *params,
+        )
+        for row in rows:
+            self._progress[int(row["rule_id"])] = Progress(int(row["value"]), int(row["step"]))
+
+    async def _progress_of(self, rule: RuleRef) -> Progress:
+        if rule.id not in self._progress:
+            await self.load_progress([rule])
+        return self._progress[rule.id]
+
+    async def ladder(self, rule: RuleRef) -> Ladder:
+        return await ladders.ladder(self.conn, rule.id, rule.version)
 
     async def advance(self, rule: RuleRef, delta: int) -> int:
         """Add `delta` to a non-MIXED rule's progress; grant what is newly met, or revoke what
         is no longer met under REVOKE_UNREDEEMED. Returns the new value."""
-        row = await sql.fetch_one(
-            self.conn,
-            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
-            " VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (rule_id, customer_id) DO UPDATE"
-            " SET value = rule_progress.value + excluded.value, updated_at = excluded.updated_at"
-            " RETURNING value",
-            self.shop_id,
-            rule.id,
-            self.customer_id,
-            delta,
-            self.now,
-        )
-        new = int(row["value"])
-        old = new - delta
+        progress = await self._progress_of(rule)
+        old = progress.value
+        new = progress.value = old + delta
+        progress.changed = True
         if delta > 0:
             await self.grant_between(rule, old, new)
         elif delta < 0 and rule.refund_policy == RefundPolicy.REVOKE_UNREDEEMED:
@@ -91,68 +167,55 @@ class Evaluation:
 
     async def set_value(self, rule: RuleRef, value: int) -> None:
         """Set a rule's progress to a value computed elsewhere (subscription rules)."""
-        await sql.execute(
-            self.conn,
-            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
-            " VALUES ($1, $2, $3, $4, 0, $5) ON CONFLICT (rule_id, customer_id) DO UPDATE"
-            " SET value = excluded.value, updated_at = excluded.updated_at",
-            self.shop_id,
-            rule.id,
-            self.customer_id,
-            value,
-            self.now,
-        )
+        progress = await self._progress_of(rule)
+        progress.value, progress.changed = value, True
 
     async def advance_mixed(self, rule: RuleRef, metric: MixedStepMetric, amount: int) -> None:
         """Count `amount` toward the current step if it measures `metric`. A completed step
         grants its reward and the next step starts from zero: the surplus does not carry."""
         if amount <= 0:
             return
-        row = await sql.fetch_one(
-            self.conn,
-            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
-            " VALUES ($1, $2, $3, 0, 0, $4) ON CONFLICT (rule_id, customer_id) DO UPDATE"
-            " SET updated_at = rule_progress.updated_at RETURNING value, step",
-            self.shop_id,
-            rule.id,
-            self.customer_id,
-            self.now,
-        )
-        step = int(row["step"])
-        current = await sql.fetch_one(
-            self.conn,
-            "SELECT id, position, threshold, step_metric, reward FROM milestones"
-            " WHERE rule_id = $1 AND retired_at IS NULL ORDER BY position LIMIT 1 OFFSET $2",
-            rule.id,
-            step,
-        )
+        progress = await self._progress_of(rule)
+        current = (await self.ladder(rule)).step(progress.step)
         if current is None or current["step_metric"] != metric.value:
             return
-        value = int(row["value"]) + amount
-        if value >= int(current["threshold"]):
+        step, value = progress.step, progress.value + amount
+        if value >= current["threshold"]:
             await self.grant(rule, current, ONCE)
             step, value = step + 1, 0
+        progress.value, progress.step, progress.changed = value, step, True
+
+    async def flush_progress(self) -> None:
+        """Write the progress this evaluation moved, in one statement."""
+        changed = [(rule_id, p) for rule_id, p in self._progress.items() if p.changed]
+        if not changed:
+            return
+        params = [
+            v for rule_id, p in changed for v in (self.shop_id, rule_id, self.customer_id, p.value, p.step, self.now)
+        ]
         await sql.execute(
             self.conn,
-            "UPDATE rule_progress SET value = $1, step = $2, updated_at = $3"
-            " WHERE rule_id = $4 AND customer_id = $5",
-            value,
-            step,
-            self.now,
-            rule.id,
-            self.customer_id,
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, updated_at)"
+            f" VALUES {sql.value_rows(len(changed), 6)} ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET value = excluded.value, step = excluded.step, updated_at = excluded.updated_at",
+            *params,
         )
+        for _, progress in changed:
+            progress.changed = False
 
     async def feed_points(self, points: int, source: RuleRef | None) -> None:
         """Points credited now count toward POINTS_EARNED rules and MIXED points steps, except
         points rewarded by a POINTS_EARNED rule, and never toward the rule that rewarded them."""
         if points <= 0 or (source is not None and source.type == RuleType.POINTS_EARNED):
             return
-        if self._points_rules is None:
-            self._points_rules = await active_rules(self.conn, self.shop_id, POINTS_FEED)
-        for rule in self._points_rules:
-            if (source is not None and rule.id == source.id) or not rule.in_window(self.at):
-                continue
+        if self.points_rules is None:
+            self.points_rules = await active_rules(self.conn, self.shop_id, POINTS_FEED)
+        fed = [
+            rule for rule in self.points_rules
+            if rule.in_window(self.at) and (source is None or rule.id != source.id)
+        ]
+        await self.load_progress(fed)
+        for rule in fed:
             if rule.type == RuleType.POINTS_EARNED:
                 await self.advance(rule, points)
             else:
@@ -162,16 +225,7 @@ class Evaluation:
 
     async def grant_between(self, rule: RuleRef, low: int, high: int) -> None:
         """Grant, in ascending order, every milestone with low < threshold <= high."""
-        milestones = await sql.fetch(
-            self.conn,
-            "SELECT id, position, threshold, step_metric, reward FROM milestones WHERE rule_id = $1"
-            " AND retired_at IS NULL AND threshold > $2 AND threshold <= $3"
-            " ORDER BY threshold, position",
-            rule.id,
-            low,
-            high,
-        )
-        for milestone in milestones:
+        for milestone in (await self.ladder(rule)).between(low, high):
             await self.grant(rule, milestone, await self.grant_key(rule, int(milestone["id"])))
 
     async def grant_key(self, rule: RuleRef, milestone_id: int) -> str:
@@ -191,12 +245,8 @@ class Evaluation:
     async def grant(self, rule: RuleRef, milestone: dict[str, Any], key: str) -> int | None:
         """Issue the milestone's reward unless (rule, milestone, customer, key) was granted;
         returns the issued reward's id, or None when it already was."""
-        definition = sql.from_json(milestone["reward"])
-        kind = RewardKind(definition["kind"])
-        code = codes.new_code() if kind in CODE_REWARDS else None
-        expires_at = None
-        if code and rule.reward_expiry_days:
-            expires_at = self.now + timedelta(days=rule.reward_expiry_days)
+        reward = new_reward(rule, milestone, self.now)
+        definition, kind, code, expires_at = reward.definition, reward.kind, reward.code, reward.expires_at
         row = await sql.fetch_one(
             self.conn,
             "INSERT INTO issued_rewards (shop_id, customer_id, rule_id, milestone_id, activity_id,"
@@ -286,19 +336,10 @@ class Evaluation:
     async def ledger(
         self, account: LedgerAccount, delta: int, reason: str, issued_reward_id: int | None = None
     ) -> None:
-        await sql.execute(
-            self.conn,
-            "INSERT INTO ledger_entries (shop_id, customer_id, account, delta, reason, activity_id,"
-            " issued_reward_id, occurred_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            self.shop_id,
-            self.customer_id,
-            account.value,
-            delta,
-            reason,
-            self.activity_id,
-            issued_reward_id,
-            self.at,
-            self.now,
+        """Add a ledger entry; entries are written together by `flush`."""
+        self._ledger.append(
+            (self.shop_id, self.customer_id, account.value, delta, reason, self.activity_id,
+             issued_reward_id, self.at, self.now)
         )
         if account == LedgerAccount.POINTS:
             self.points_delta += delta
@@ -310,40 +351,15 @@ class Evaluation:
 
     async def append_events(self) -> None:
         """Write the collected events last, so the shop's sequence lock is held briefly."""
-        for event in self._pending:
-            self.last_seq = await events.append(
-                self.conn,
-                shop_id=self.shop_id,
-                type=event.type,
-                customer_id=self.customer_id,
-                rule_id=event.rule.id,
-                milestone_id=int(event.milestone["id"]),
-                issued_reward_id=event.reward_id,
-                payload=self._payload(event),
-                at=self.now,
-            )
+        items = [
+            (event.type, self.customer_id, event.rule.id, int(event.milestone["id"]), event.reward_id,
+             event_payload(self.customer_id, self.customer_external_id, event))
+            for event in self._pending
+        ]
         self._pending.clear()
-
-    def _payload(self, event: PendingEvent) -> dict[str, Any]:
-        return {
-            "customer": {"id": self.customer_id, "externalId": self.customer_external_id},
-            "rule": {"id": event.rule.id, "name": event.rule.name, "type": event.rule.type.value},
-            "milestone": {
-                "id": int(event.milestone["id"]),
-                "position": int(event.milestone["position"]),
-                "threshold": int(event.milestone["threshold"]),
-                "stepMetric": event.milestone.get("step_metric"),
-            },
-            "reward": {
-                "id": event.reward_id,
-                "kind": event.kind,
-                "status": event.status,
-                "code": event.code,
-                "expiresAt": event.expires_at.isoformat() if event.expires_at else None,
-                "issuedAt": event.issued_at.isoformat(),
-                "definition": event.definition,
-            },
-        }
+        last = await events.append_many(self.conn, shop_id=self.shop_id, items=items, at=self.now)
+        if last is not None:
+            self.last_seq = last
 
     def committed(self) -> None:
         """Call once the transaction has committed: reports the rewards issued and wakes this
@@ -354,12 +370,23 @@ class Evaluation:
             events.committed(self.shop_id, self.last_seq)
 
     async def finish(self, customer_sets: dict[str, Any] | None = None) -> None:
-        """Apply balance changes (and the caller's customer updates) in one statement, then
-        append the events."""
-        await self.flush_balances(customer_sets)
+        """Write progress, then balance changes (and the caller's customer updates) in one
+        statement, then append the events."""
+        await self.flush(customer_sets)
         await self.append_events()
 
-    async def flush_balances(self, customer_sets: dict[str, Any] | None = None) -> None:
+    async def flush(self, customer_sets: dict[str, Any] | None = None) -> None:
+        """Write progress, ledger entries and the customer's row; events wait for
+        `append_events`."""
+        await self.flush_progress()
+        if self._ledger:
+            await sql.execute(
+                self.conn,
+                "INSERT INTO ledger_entries (shop_id, customer_id, account, delta, reason, activity_id,"
+                f" issued_reward_id, occurred_at, created_at) VALUES {sql.value_rows(len(self._ledger), 9)}",
+                *[value for entry in self._ledger for value in entry],
+            )
+            self._ledger.clear()
         sets = dict(customer_sets or {})
         if self.points_delta:
             sets["points_balance"] = ("+", self.points_delta)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from engine import events, telemetry
+from engine import telemetry
 from engine.activities import ActivityInput, validate
 from engine.errors import DomainError, Problem
 from engine.recording import RecordResult
-from engine.recording import _record as evaluate
+from engine.recording import evaluate
 from models import Shop
 
 
@@ -56,13 +56,8 @@ async def import_activities(shop: Shop, items: list[ActivityInput]) -> ImportRes
                 continue
             result.recorded.append(recorded)
             evaluations.append((activity.kind.value, recorded.duplicate, evaluation))
-    last_seq = None
     for kind, duplicate, evaluation in evaluations:
         telemetry.activity_recorded(kind, duplicate=duplicate)
-        for reward_kind in evaluation.issued_kinds if evaluation is not None else ():
-            telemetry.reward_issued(reward_kind)
-        if evaluation is not None and evaluation.last_seq is not None:
-            last_seq = evaluation.last_seq
-    if last_seq is not None:
-        events.committed(shop.id, last_seq)
+        if evaluation is not None:
+            evaluation.committed()
     return result

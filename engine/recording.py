@@ -19,8 +19,9 @@ from engine.activities import ID_FIELD, Activity, ActivityInput, validate
 from engine.enums import ActivityKind, LedgerAccount, MixedStepMetric, RuleStatus, RuleType
 from engine.errors import DomainError
 from engine.money import from_minor
-from engine.evaluation import Evaluation
+from engine.evaluation import POINTS_FEED, Evaluation
 from engine.rulebook import RuleRef, active_rules, rules_by_id
+from models import Activity as ActivityRow
 from models import Shop, sql
 
 # Which rule types each kind of activity can move.
@@ -41,6 +42,8 @@ class RecordResult:
     customer_id: int
     duplicate: bool
     issued_reward_ids: list[int] = field(default_factory=list)
+    # The row as stored, for callers that show it; None for a duplicate (read the first one).
+    stored: ActivityRow | None = None
 
 
 async def record_activity(shop: Shop, data: ActivityInput) -> RecordResult:
@@ -52,16 +55,18 @@ async def record_activity(shop: Shop, data: ActivityInput) -> RecordResult:
     """
     activity = validate(data, shop.currency)
     async with in_transaction() as conn:
-        result, evaluation = await _record(conn, shop, activity)
+        result, evaluation = await evaluate(conn, shop, activity)
     telemetry.activity_recorded(activity.kind.value, duplicate=result.duplicate)
     if evaluation is not None:
         evaluation.committed()
     return result
 
 
-async def _record(
+async def evaluate(
     conn: BaseDBAsyncClient, shop: Shop, activity: Activity
 ) -> tuple[RecordResult, Evaluation | None]:
+    """Record and evaluate a validated activity inside the caller's transaction; the
+    evaluation is None for a duplicate. Call `evaluation.committed()` after the commit."""
     now = clock.now()
     customer = await sql.fetch_one(
         conn,
@@ -107,8 +112,12 @@ async def _record(
         sets["email"] = ("=", activity.email)
     await _apply(evaluation, shop, activity, sets)
     await evaluation.finish(sets)
-    result = RecordResult(evaluation.activity_id, customer_id, False, evaluation.issued)
-    return result, evaluation
+    row = ActivityRow(
+        id=evaluation.activity_id, shop_id=shop.id, customer_id=customer_id, kind=activity.kind.value,
+        external_id=activity.external_id, payload=activity.payload, payload_hash=activity.payload_hash,
+        occurred_at=activity.occurred_at, recorded_at=now,
+    )
+    return RecordResult(evaluation.activity_id, customer_id, False, evaluation.issued, row), evaluation
 
 
 async def _duplicate(conn: BaseDBAsyncClient, shop: Shop, activity: Activity) -> RecordResult:
@@ -156,8 +165,11 @@ async def _apply(evaluation: Evaluation, shop: Shop, activity: Activity, sets: d
 
 
 async def _rules(evaluation: Evaluation, shop: Shop, kind: ActivityKind) -> list[RuleRef]:
-    rules = await active_rules(evaluation.conn, shop.id, FEEDS[kind])
-    return [rule for rule in rules if rule.in_window(evaluation.at)]
+    # The rules that points feed come with the same query, for the points rewards the
+    # activity may issue.
+    rules = await active_rules(evaluation.conn, shop.id, FEEDS[kind] | POINTS_FEED)
+    evaluation.points_rules = [rule for rule in rules if rule.type in POINTS_FEED]
+    return [rule for rule in rules if rule.type in FEEDS[kind] and rule.in_window(evaluation.at)]
 
 
 async def _count(
@@ -168,16 +180,21 @@ async def _count(
     metric: MixedStepMetric,
     amount: int,
 ) -> None:
-    for rule in await _rules(evaluation, shop, kind):
+    rules = [r for r in await _rules(evaluation, shop, kind) if r.type in (RuleType.MIXED, rule_type)]
+    await evaluation.load_progress(rules)
+    for rule in rules:
         if rule.type == RuleType.MIXED:
             await evaluation.advance_mixed(rule, metric, amount)
-        elif rule.type == rule_type:
+        else:
             await evaluation.advance(rule, amount)
 
 
 async def _order_placed(evaluation: Evaluation, shop: Shop, activity: Activity) -> None:
     counted: list[int] = []
-    for rule in await _rules(evaluation, shop, ActivityKind.ORDER_PLACED):
+    rules = await _rules(evaluation, shop, ActivityKind.ORDER_PLACED)
+    # A free order moves no AMOUNT_SPENT progress (and creates none).
+    await evaluation.load_progress([r for r in rules if r.type != RuleType.AMOUNT_SPENT or activity.amount])
+    for rule in rules:
         if rule.type == RuleType.ORDERS_COUNT:
             await evaluation.advance(rule, 1)
             counted.append(rule.id)
@@ -272,7 +289,9 @@ async def _billed(evaluation: Evaluation, shop: Shop, activity: Activity) -> Non
             activity.occurred_at,
             contract_id,
         )
-    for rule in await _rules(evaluation, shop, ActivityKind.SUBSCRIPTION_BILLED):
+    rules = await _rules(evaluation, shop, ActivityKind.SUBSCRIPTION_BILLED)
+    await evaluation.load_progress(rules)
+    for rule in rules:
         if rule.type == RuleType.MIXED:
             await evaluation.advance_mixed(rule, MixedStepMetric.SUBSCRIPTION_CYCLES, 1)
             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -21,6 +22,9 @@ class RuleRef:
     ends_at: datetime | None
     refund_policy: RefundPolicy
     reward_expiry_days: int | None
+    # The rule's `updated_at` as stored: it moves with every change to the rule or its
+    # milestones, so it tells whether a cached ladder is current (engine/ladders.py).
+    version: Any = None
 
     def in_window(self, at: datetime) -> bool:
         """Whether activity at `at` lies in the rule's window (start inclusive, end exclusive)."""
@@ -29,7 +33,7 @@ class RuleRef:
         return self.ends_at is None or at < self.ends_at
 
 
-_COLUMNS = "id, name, type, status, starts_at, ends_at, refund_policy, reward_expiry_days"
+_COLUMNS = "id, name, type, status, starts_at, ends_at, refund_policy, reward_expiry_days, updated_at"
 
 
 def _ref(row: dict) -> RuleRef:
@@ -42,6 +46,7 @@ def _ref(row: dict) -> RuleRef:
         ends_at=sql.to_datetime(row["ends_at"]),
         refund_policy=RefundPolicy(row["refund_policy"]),
         reward_expiry_days=row["reward_expiry_days"],
+        version=row["updated_at"],
     )
 
 

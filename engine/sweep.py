@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from engine import clock, events, telemetry
-from engine.enums import RewardEventType, RuleType
-from engine.evaluation import Evaluation
+from engine.enums import RewardEventType, RewardKind, RuleType
+from engine.evaluation import POINTS_FEED, Evaluation
+from engine.granting import Due, grant_page
 from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
 from engine.rulebook import RuleRef, active_rules
 from models import sql
@@ -123,6 +124,8 @@ async def _inactivity(result: SweepResult, should_stop, shop_id: int | None) -> 
         ]
         work = []
         for shop in shops:
+            feeds = await active_rules(conn, shop, POINTS_FEED)
+            feeds_points = any(r.in_window(result.as_of) for r in feeds)
             for rule in await active_rules(conn, shop, frozenset({RuleType.INACTIVITY})):
                 if rule.in_window(result.as_of):
                     milestones = await sql.fetch(
@@ -132,15 +135,22 @@ async def _inactivity(result: SweepResult, should_stop, shop_id: int | None) -> 
                         rule.id,
                     )
                     if milestones:
-                        work.append((shop, rule, milestones))
-    for shop, rule, milestones in work:
+                        # Points granted here would move POINTS_EARNED and MIXED rules, which
+                        # only an evaluation per customer does.
+                        one_by_one = feeds_points and any(
+                            sql.from_json(m["reward"])["kind"] == RewardKind.POINTS.value for m in milestones
+                        )
+                        work.append((shop, rule, milestones, one_by_one))
+    for shop, rule, milestones, one_by_one in work:
         if should_stop():
             result.stopped = True
             return
-        await _sweep_rule(result, should_stop, shop, rule, milestones)
+        await _sweep_rule(result, should_stop, shop, rule, milestones, one_by_one)
 
 
-async def _sweep_rule(result: SweepResult, should_stop, shop_id: int, rule: RuleRef, milestones) -> None:
+async def _sweep_rule(
+    result: SweepResult, should_stop, shop_id: int, rule: RuleRef, milestones, one_by_one: bool
+) -> None:
     """Customers idle for at least the smallest threshold, a page at a time."""
     cutoff = result.as_of - timedelta(days=int(milestones[0]["threshold"]))
     last = 0
@@ -158,13 +168,15 @@ async def _sweep_rule(result: SweepResult, should_stop, shop_id: int, rule: Rule
                 last,
             )
             result.customers_scanned += len(customers)
-            await _grant_batch(conn, result, shop_id, rule, milestones, customers)
+            await _grant_batch(conn, result, shop_id, rule, milestones, customers, one_by_one)
         if len(customers) < BATCH:
             return
         last = int(customers[-1]["id"])
 
 
-async def _grant_batch(conn, result: SweepResult, shop_id: int, rule: RuleRef, milestones, customers) -> None:
+async def _grant_batch(
+    conn, result: SweepResult, shop_id: int, rule: RuleRef, milestones, customers, one_by_one: bool
+) -> None:
     if not customers:
         return
     ids = [int(c["id"]) for c in customers]
@@ -179,7 +191,7 @@ async def _grant_batch(conn, result: SweepResult, shop_id: int, rule: RuleRef, m
             *ids,
         )
     }
-    evaluations = []
+    evaluations, page = [], []
     for customer in customers:
         customer_id = int(customer["id"])
         last_activity = sql.to_datetime(customer["last_activity_at"])
@@ -191,14 +203,22 @@ async def _grant_batch(conn, result: SweepResult, shop_id: int, rule: RuleRef, m
         ]
         if not due:
             continue
+        if not one_by_one:
+            page += [Due(customer_id, customer["external_id"], m, key) for m in due]
+            continue
         # The same lock every activity takes first; the shop's event lock comes after all.
         await sql.execute(conn, "UPDATE customers SET id = id WHERE id = $1", customer_id)
         evaluation = Evaluation(conn, shop_id, customer_id, customer["external_id"], result.as_of, clock.now())
         for milestone in due:
             if await evaluation.grant(rule, milestone, key) is not None:
                 result.granted += 1
-        await evaluation.flush_balances()
+        await evaluation.flush()
         evaluations.append(evaluation)
+    if page:
+        granted, last_seq = await grant_page(conn, shop_id, rule, page, result.as_of, clock.now())
+        result.granted += granted
+        if last_seq is not None:
+            result.shops_notified[shop_id] = last_seq
     for evaluation in evaluations:
         await evaluation.append_events()
         if evaluation.last_seq is not None:

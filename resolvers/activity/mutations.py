@@ -37,7 +37,7 @@ class RecordActivityPayload:
     async def activity(self) -> Activity | None:
         if self.result is None:
             return None
-        return Activity(row=await ActivityRow.get(id=self.result.activity_id))
+        return Activity(row=self.result.stored or await ActivityRow.get(id=self.result.activity_id))
 
     @strawberry.field(description="True when this activity was recorded before: nothing changed.")
     def duplicate(self) -> bool:
