@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,11 +55,26 @@ async def _build(url: str, customers: int) -> dict:
         await db.disconnect()
 
 
+def build(url: str, customers: int) -> dict:
+    """The realistic shop on PostgreSQL, built in a process of its own: Tortoise keeps the
+    statements it has prepared for one database per process."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "bench.scale_out", url, str(customers)]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"building the PostgreSQL shop failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def record_orders(base_url: str, workdir: Path, customers: int, concurrencies: list[int], seconds: float,
                   runs: int) -> dict[int, HttpFigures]:
     with database(base_url) as url:
-        facts = asyncio.run(_build(url, customers))
+        facts = build(url, customers)
         port = processes.free_port()
         # Two workers take both cores (PostgreSQL shares them); only the load is pinned.
         with processes.milestones_server(port, url, workdir, workers=2, cpu=None):
             return throughput.record_orders(port, facts["admin_key"], customers, concurrencies, seconds, runs)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(_build(sys.argv[1], int(sys.argv[2])))))

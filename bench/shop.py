@@ -23,11 +23,12 @@ from engine.rules import activate_rule, create_rule
 from engine.shops import create_shop
 from models import Shop
 
-# Type -> how many rules of it, and the step between its thresholds.
+# Type -> how many rules of it, and the step between its thresholds (a count, cents, points,
+# days or cycles); the rules of one type get wider steps, as a merchant's programs would.
 RULE_MIX: list[tuple[RuleType, int, int]] = [
-    (RuleType.ORDERS_COUNT, 4, 3),
-    (RuleType.AMOUNT_SPENT, 4, 5000),
-    (RuleType.MIXED, 3, 2),
+    (RuleType.ORDERS_COUNT, 4, 5),
+    (RuleType.AMOUNT_SPENT, 4, 25000),
+    (RuleType.MIXED, 3, 3),
     (RuleType.POINTS_EARNED, 2, 500),
     (RuleType.REVIEWS_COUNT, 2, 2),
     (RuleType.INACTIVITY, 2, 30),
@@ -50,10 +51,11 @@ def reward(n: int) -> RewardDraft:
 
 def rule_draft(rule_type: RuleType, index: int, step: int, milestones: int = 10) -> RuleDraft:
     drafts = []
+    step += step * index // 2
     for n in range(milestones):
         if rule_type == RuleType.MIXED:
             metric = MIXED_METRICS[n % len(MIXED_METRICS)]
-            target = Decimal("50") if metric == MixedStepMetric.AMOUNT_SPENT else Decimal(2)
+            target = Decimal("150") if metric == MixedStepMetric.AMOUNT_SPENT else Decimal(step)
             drafts.append(MilestoneDraft(target, reward(n), metric, f"Step {n + 1}"))
         elif rule_type == RuleType.AMOUNT_SPENT:
             drafts.append(MilestoneDraft(Decimal(step * (n + 1)) / 100, reward(n)))
