@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncGenerator
 
@@ -30,6 +31,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from api import db
+from api.server import tune_garbage_collector
 
 
 class FloorRow(Model):
@@ -120,11 +122,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", required=True)
     args = parser.parse_args()
+    app = create_app(args.database)
+    tune_garbage_collector()
     uvicorn.run(
-        create_app(args.database),
+        app,
         host="127.0.0.1",
         port=args.port,
-        loop="asyncio",
+        loop=os.environ.get("SERVER_LOOP", "asyncio"),
         access_log=False,
         log_level="warning",
     )

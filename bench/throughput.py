@@ -60,8 +60,9 @@ def admin_page_latency(port: int, key: str, seconds: float, runs: int) -> HttpFi
     return http_runs(job, runs)
 
 
-async def _count_admin_page_queries(url: str, key: str) -> tuple[int, int]:
-    """SQL statements one admin page costs (counted on the database client), and its size."""
+async def _count_admin_page_queries(url: str, key: str) -> tuple[dict[int, int], int]:
+    """SQL statements an admin page costs (counted on the database client) for 5 and for 50
+    customers, and the number of progress rows on the page of 50."""
     import httpx
     from tortoise import connections
 
@@ -70,10 +71,10 @@ async def _count_admin_page_queries(url: str, key: str) -> tuple[int, int]:
     from api.settings import Settings
 
     await db.connect(url)
-    seen: list[str] = []
     cls = type(connections.get("default"))
     names = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
     originals = {name: getattr(cls, name) for name in names}
+    seen: list[str] = []
 
     def counted(original):
         async def run(self, query, *args, **kwargs):
@@ -84,22 +85,29 @@ async def _count_admin_page_queries(url: str, key: str) -> tuple[int, int]:
 
     app = create_app(Settings(database_url=url, rate_limit_per_second=0), manage_database=False)
     transport = httpx.ASGITransport(app=app)
+    counts: dict[int, int] = {}
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-            await client.post("/graphql", content=ADMIN_PAGE, headers=headers)  # warm caches
-            for name, original in originals.items():
-                setattr(cls, name, counted(original))
-            response = await client.post("/graphql", content=ADMIN_PAGE, headers=headers)
+            for size in (5, 50):
+                body = json.dumps({"query": ADMIN_PAGE_QUERY, "variables": {"first": size}})
+                await client.post("/graphql", content=body, headers=headers)  # warm caches
+                for name, original in originals.items():
+                    setattr(cls, name, counted(original))
+                seen.clear()
+                response = await client.post("/graphql", content=body, headers=headers)
+                counts[size] = len(seen)
+                for name, original in originals.items():
+                    setattr(cls, name, original)
     finally:
         for name, original in originals.items():
             setattr(cls, name, original)
         await db.disconnect()
     nodes = response.json()["data"]["customers"]["nodes"]
-    return len(seen), sum(len(n["progress"]) for n in nodes)
+    return counts, sum(len(n["progress"]) for n in nodes)
 
 
-def admin_page_queries(url: str, key: str) -> tuple[int, int]:
+def admin_page_queries(url: str, key: str) -> tuple[dict[int, int], int]:
     return asyncio.run(_count_admin_page_queries(url, key))
 
 
