@@ -41,7 +41,7 @@ def http_floors(workdir: Path, seconds: float, runs: int, concurrencies: list[in
     port = processes.free_port()
     database = f"sqlite://{workdir / 'floor.sqlite3'}"
     floors: dict[str, HttpFigures] = {}
-    base = {"host": "127.0.0.1", "port": port, "seconds": seconds, "warmup": 1.0}
+    base = {"host": "127.0.0.1", "port": port, "seconds": seconds, "warmup": min(1.0, seconds / 2)}
     with processes.floor_server(port, database, workdir):
         floors["bare"] = http_runs({**base, "path": "/bare", "body": "{}", "concurrency": 16}, runs)
         floors["hello"] = http_runs(

@@ -37,7 +37,7 @@ ADMIN_PAGE = json.dumps({"query": ADMIN_PAGE_QUERY, "variables": {"first": 50}})
 
 def record_order_job(port: int, key: str, customers: int, concurrency: int, seconds: float) -> dict:
     return {
-        "host": "127.0.0.1", "port": port, "path": "/graphql", "seconds": seconds, "warmup": 1.0,
+        "host": "127.0.0.1", "port": port, "path": "/graphql", "seconds": seconds, "warmup": min(1.0, seconds / 2),
         "headers": {"Authorization": f"Bearer {key}"}, "body": RECORD_ORDER, "customers": customers,
         "concurrency": concurrency, "expect": '"userErrors":[]',
     }
