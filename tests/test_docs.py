@@ -12,8 +12,9 @@ DOCS = sorted((ROOT / "docs").glob("*.md"))
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 SETTING_READ = re.compile(r'(?:environ\.get|_float|_int)\(\s*"([A-Z][A-Z0-9_]+)"')
 TABLE_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]+)` \|", re.M)
-# Read by prometheus-client itself, and prepared by `milestones serve`.
-OUTSIDE_SETTINGS = {"PROMETHEUS_MULTIPROC_DIR"}
+# Read outside the app's Settings: by prometheus-client (prepared by `milestones serve`), and
+# by the server process before the app exists (event loop, garbage collector).
+OUTSIDE_SETTINGS = {"PROMETHEUS_MULTIPROC_DIR", "SERVER_LOOP", "SERVER_GC"}
 
 
 def anchors(markdown: str) -> set[str]:
