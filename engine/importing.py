@@ -45,7 +45,7 @@ async def import_activities(shop: Shop, items: list[ActivityInput]) -> ImportRes
     """
     result = ImportResult()
     evaluations = []
-    async with in_transaction() as conn:
+    async with in_transaction():
         for index, data in enumerate(items):
             try:
                 activity = validate(data, shop.currency)

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from tests.builders import customer, gift, make_rule, order, points, progress_of, refund, credit, fixed
+from tests.builders import credit, customer, gift, make_rule, order, points, progress_of, refund
 
 
 async def test_thirty_orders_on_the_seed_ladder_leave_600_points_and_one_gift_code(shops):

@@ -16,7 +16,7 @@ async def sweep(shop, at: datetime) -> dict:
 async def test_inactivity_grants_once_per_milestone_per_episode(shops):
     shop = await shops()
     start = datetime(2026, 3, 1, tzinfo=UTC)
-    rule = await make_rule(shop, "INACTIVITY", [(30, points(100)), (60, points(200))])
+    await make_rule(shop, "INACTIVITY", [(30, points(100)), (60, points(200))])
     with clock.frozen(start + timedelta(days=200)):
         await order(shop, "ivy", occurredAt=start.isoformat())
         assert (await sweep(shop, start + timedelta(days=29)))["granted"] == 0
