@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from engine import codes, events, telemetry
+from engine import events, ladders, telemetry
 from engine.enums import (
-    CODE_REWARDS,
     IssuedRewardStatus,
     LedgerAccount,
     MixedStepMetric,
@@ -26,70 +25,14 @@ from engine.enums import (
     RewardKind,
     RuleType,
 )
-from engine import ladders
+from engine.issuing import new_reward
 from engine.ladders import Ladder
+from engine.reward_events import PendingEvent, event_payload
 from engine.rulebook import RuleRef, active_rules
 from models import sql
 
 ONCE = "once"
 POINTS_FEED = frozenset({RuleType.POINTS_EARNED, RuleType.MIXED})
-
-
-@dataclass
-class PendingEvent:
-    type: RewardEventType
-    rule: RuleRef
-    milestone: dict[str, Any]
-    reward_id: int
-    kind: str
-    definition: dict[str, Any]
-    status: str
-    code: str | None
-    expires_at: datetime | None
-    issued_at: datetime
-
-
-@dataclass(frozen=True)
-class NewReward:
-    """What issuing a milestone's reward gives, before it is stored."""
-
-    kind: RewardKind
-    definition: dict[str, Any]
-    code: str | None
-    expires_at: datetime | None
-
-
-def new_reward(rule: RuleRef, milestone: dict[str, Any], now: datetime) -> NewReward:
-    definition = sql.from_json(milestone["reward"])
-    kind = RewardKind(definition["kind"])
-    code = codes.new_code() if kind in CODE_REWARDS else None
-    expires_at = None
-    if code and rule.reward_expiry_days:
-        expires_at = now + timedelta(days=rule.reward_expiry_days)
-    return NewReward(kind, definition, code, expires_at)
-
-
-def event_payload(customer_id: int, customer_external_id: str, event: PendingEvent) -> dict[str, Any]:
-    """The stored `payload` of a reward event."""
-    return {
-        "customer": {"id": customer_id, "externalId": customer_external_id},
-        "rule": {"id": event.rule.id, "name": event.rule.name, "type": event.rule.type.value},
-        "milestone": {
-            "id": int(event.milestone["id"]),
-            "position": int(event.milestone["position"]),
-            "threshold": int(event.milestone["threshold"]),
-            "stepMetric": event.milestone.get("step_metric"),
-        },
-        "reward": {
-            "id": event.reward_id,
-            "kind": event.kind,
-            "status": event.status,
-            "code": event.code,
-            "expiresAt": event.expires_at.isoformat() if event.expires_at else None,
-            "issuedAt": event.issued_at.isoformat(),
-            "definition": event.definition,
-        },
-    }
 
 
 @dataclass

@@ -21,7 +21,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from engine import events
 from engine.enums import IssuedRewardStatus, RewardEventType, RewardKind
-from engine.evaluation import PendingEvent, event_payload, new_reward
+from engine.issuing import new_reward
+from engine.reward_events import PendingEvent, event_payload
 from engine.rulebook import RuleRef
 from models import sql
 

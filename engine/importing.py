@@ -16,8 +16,7 @@ from tortoise.transactions import in_transaction
 from engine import telemetry
 from engine.activities import ActivityInput, validate
 from engine.errors import DomainError, Problem
-from engine.recording import RecordResult
-from engine.recording import evaluate
+from engine.recording import RecordResult, evaluate
 from models import Shop
 
 

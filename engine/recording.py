@@ -18,8 +18,8 @@ from engine import clock, telemetry
 from engine.activities import ID_FIELD, Activity, ActivityInput, validate
 from engine.enums import ActivityKind, LedgerAccount, MixedStepMetric, RuleStatus, RuleType
 from engine.errors import DomainError
-from engine.money import from_minor
 from engine.evaluation import POINTS_FEED, Evaluation
+from engine.money import from_minor
 from engine.rulebook import RuleRef, active_rules, rules_by_id
 from models import Activity as ActivityRow
 from models import Shop, sql

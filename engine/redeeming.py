@@ -8,7 +8,7 @@ from engine import clock
 from engine.enums import RewardEventType
 from engine.errors import DomainError
 from engine.evaluation import Evaluation
-from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
+from engine.reward_events import SELECT_WITH_CONTEXT, event_of
 from models import Shop, sql
 
 

@@ -19,7 +19,7 @@ from engine import clock, events, telemetry
 from engine.enums import RewardEventType, RewardKind, RuleType
 from engine.evaluation import POINTS_FEED, Evaluation
 from engine.granting import Due, grant_page
-from engine.reward_rows import SELECT_WITH_CONTEXT, event_of
+from engine.reward_events import SELECT_WITH_CONTEXT, event_of
 from engine.rulebook import RuleRef, active_rules
 from models import sql
 
