@@ -7,6 +7,8 @@ import binascii
 
 import strawberry
 
+from engine.errors import not_found
+
 PREFIX = "gid://milestones/"
 
 
@@ -36,3 +38,11 @@ def decode_cursor(cursor: str) -> int | None:
     if not raw.startswith("c:") or not raw[2:].isdigit() or len(raw) > 22:
         return None
     return int(raw[2:])
+
+
+def pk_of(type_name: str, value: str, what: str, field: tuple = ("id",)) -> int:
+    """The primary key in a global id of `type_name`; NOT_FOUND (a user error) otherwise."""
+    pk = decode(type_name, value)
+    if pk is None:
+        raise not_found(what, field)
+    return pk

@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 
 from engine import keys
-from engine.errors import DomainError, not_found
+from engine.errors import DomainError
 from models import ApiKey as KeyRow
 from resolvers import ids
 from resolvers.context import Info
@@ -64,10 +64,7 @@ class RevokeApiKeyPayload:
 
 
 def _key_id(id: strawberry.ID) -> int:
-    pk = ids.decode("ApiKey", id)
-    if pk is None:
-        raise not_found("API key", ("id",))
-    return pk
+    return ids.pk_of("ApiKey", id, "API key")
 
 
 @strawberry.type

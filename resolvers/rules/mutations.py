@@ -26,10 +26,7 @@ class MilestoneRulePayload:
 
 
 def _rule_id(id: strawberry.ID) -> int:
-    pk = ids.decode("MilestoneRule", id)
-    if pk is None:
-        raise DomainError.one("NOT_FOUND", "Milestone rule not found.", ("id",))
-    return pk
+    return ids.pk_of("MilestoneRule", id, "Milestone rule")
 
 
 async def _run(call) -> MilestoneRulePayload:

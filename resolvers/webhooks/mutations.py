@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from engine import webhooks
-from engine.errors import DomainError, not_found
+from engine.errors import DomainError
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
@@ -37,10 +37,7 @@ class DeleteWebhookEndpointPayload:
 
 
 def _endpoint_id(id: strawberry.ID) -> int:
-    pk = ids.decode("WebhookEndpoint", id)
-    if pk is None:
-        raise not_found("Webhook endpoint", ("id",))
-    return pk
+    return ids.pk_of("WebhookEndpoint", id, "Webhook endpoint")
 
 
 def _production(info: Info) -> bool:
