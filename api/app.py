@@ -26,7 +26,7 @@ from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
-from engine import telemetry
+from engine.services import telemetry
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")

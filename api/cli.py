@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
-from engine.clock import as_utc
-from engine.enums import Plan, Role
+from engine.services.clock import as_utc
+from engine.core.enums import Plan, Role
 
 
 class CliError(Exception):
@@ -140,7 +140,8 @@ async def _nothing() -> None:
 
 
 async def _create_shop(args: argparse.Namespace) -> None:
-    from engine import keys, shops
+    from engine.services import keys
+    from engine.services import shops
     from resolvers.ids import encode
 
     shop = await shops.create_shop(args.name, args.currency.upper(), Plan(args.plan), args.timezone)
@@ -150,7 +151,7 @@ async def _create_shop(args: argparse.Namespace) -> None:
 
 
 async def _create_key(args: argparse.Namespace) -> None:
-    from engine import keys
+    from engine.services import keys
     from models import Shop
 
     shop = await Shop.get_or_none(id=_shop_pk(args.shop))
@@ -161,7 +162,7 @@ async def _create_key(args: argparse.Namespace) -> None:
 
 
 async def _sweep(args: argparse.Namespace) -> None:
-    from engine.sweep import run_sweep
+    from engine.services.sweep import run_sweep
 
     result = await run_sweep(as_of=args.as_of)
     print(result.summary())

@@ -11,8 +11,8 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from api.auth import token_from_params
 from api.live_sockets import live_sockets
-from engine.enums import Role
-from engine.keys import authenticate
+from engine.core.enums import Role
+from engine.services.keys import authenticate
 from resolvers.context import Context
 
 SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})

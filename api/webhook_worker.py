@@ -17,7 +17,9 @@ from datetime import timedelta
 
 import httpx
 
-from engine import clock, telemetry, webhooks
+from engine.services import clock
+from engine.services import telemetry
+from engine import webhooks
 from engine.event_hub import EventHub, read_after
 from models import RewardEvent, Shop, WebhookEndpoint
 from resolvers.events.render import event_id, render

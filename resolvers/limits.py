@@ -16,7 +16,7 @@ from graphql import GraphQLError, ValidationRule
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
-from engine.enums import Role
+from engine.core.enums import Role
 
 # The deepest operation a client needs (the widget's progress → milestone → issued reward →
 # reward, inside a connection) is 8 levels; introspection fields are not counted.

@@ -9,7 +9,7 @@ from contextlib import aclosing
 import strawberry
 from graphql import GraphQLError
 
-from engine import telemetry
+from engine.services import telemetry
 from engine.event_hub import hub
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
