@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from engine.services import clock
 from engine.services.clock import utc_or_refuse
 from engine.core.errors import DomainError
 from engine.services.redeeming import redeem_reward
@@ -35,7 +36,7 @@ class SweepRuleResult:
 
 @strawberry.type
 class RunInactivitySweepPayload:
-    as_of: datetime | None = None
+    as_of: datetime
     dry_run: bool = strawberry.field(default=False, description="True when nothing was written.")
     granted: int = strawberry.field(default=0, description="Inactivity rewards granted.")
     expired: int = strawberry.field(default=0, description="Code rewards expired.")
@@ -73,7 +74,7 @@ class RewardMutation:
             moment = None if as_of is None else utc_or_refuse(as_of, ("asOf",))
             result = await run_sweep(as_of=moment, shop_id=info.context.shop.id, dry_run=dry_run)
         except DomainError as error:
-            return RunInactivitySweepPayload(user_errors=user_errors(error, prefix=None))
+            return RunInactivitySweepPayload(as_of=clock.now(), user_errors=user_errors(error, prefix=None))
         rules = {r.id: r for r in await RuleRow.filter(id__in=list(result.by_rule))}
         return RunInactivitySweepPayload(
             as_of=result.as_of,
