@@ -23,6 +23,23 @@ from engine.errors import DomainError, Problems, not_found
 from models import Milestone, MilestoneRule, RuleChange, Shop
 
 PAID_PLANS = frozenset({Plan.ADVANCED.value, Plan.ENTERPRISE.value})
+_A_RULE = {
+    RuleStatus.DRAFT: "A draft rule",
+    RuleStatus.ACTIVE: "An active rule",
+    RuleStatus.PAUSED: "A paused rule",
+    RuleStatus.ARCHIVED: "An archived rule",
+}
+_BECOME = {RuleStatus.ACTIVE: "activated", RuleStatus.PAUSED: "paused", RuleStatus.ARCHIVED: "archived"}
+
+
+def transition_refused(status: str, to: RuleStatus) -> DomainError:
+    """The refusal of a status change, as a sentence: "An archived rule cannot be activated"."""
+    if RuleStatus(status) == to:
+        message = f"The rule is already {to.value.lower()}."
+    else:
+        message = f"{_A_RULE[RuleStatus(status)]} cannot be {_BECOME[to]}."
+    return DomainError.one("INVALID_STATUS_TRANSITION", message, ("id",))
+
 
 async def get_rule(shop: Shop, rule_id: int, field: tuple = ("id",)) -> MilestoneRule:
     rule = await MilestoneRule.get_or_none(id=rule_id, shop_id=shop.id)
@@ -133,15 +150,11 @@ async def activate_rule(
             "PLAN_REQUIRED", "Milestone rules can be activated on the ADVANCED or ENTERPRISE plan.", ("id",)
         )
     if rule.status not in (RuleStatus.DRAFT.value, RuleStatus.PAUSED.value):
-        raise DomainError.one(
-            "INVALID_STATUS_TRANSITION", f"A {rule.status} rule cannot be activated.", ("id",)
-        )
+        raise transition_refused(rule.status, RuleStatus.ACTIVE)
     async with in_transaction():
         rule = await MilestoneRule.select_for_update().get(id=rule.id)
         if rule.status not in (RuleStatus.DRAFT.value, RuleStatus.PAUSED.value):
-            raise DomainError.one(
-                "INVALID_STATUS_TRANSITION", f"A {rule.status} rule cannot be activated.", ("id",)
-            )
+            raise transition_refused(rule.status, RuleStatus.ACTIVE)
         previous = rule.status
         rule.status = RuleStatus.ACTIVE.value
         rule.ever_activated = True
@@ -188,11 +201,7 @@ async def _transition(
     async with in_transaction():
         rule = await MilestoneRule.select_for_update().get(id=rule_id)
         if RuleStatus(rule.status) not in allowed_from:
-            raise DomainError.one(
-                "INVALID_STATUS_TRANSITION",
-                f"A {rule.status} rule cannot become {to.value}.",
-                ("id",),
-            )
+            raise transition_refused(rule.status, to)
         previous = rule.status
         rule.status = to.value
         await rule.save(update_fields=["status", "updated_at"])
