@@ -16,7 +16,8 @@ the answer the page promises. Nothing in a block is changed before it is sent, e
 Without a promised answer, a block must answer without errors and without userErrors, or, when
 a line says `# expect CODE`, with userErrors of that code only. A promised answer must equal the
 real one, except for the values that differ from one run to the next: a time stands for any
-time, a reward code for any code, and `…` inside a string for any text.
+time, a reward code for any code, a global id for any id of its type, and `…` inside a string
+for any text.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ DIGEST_SENTENCE = re.compile(rf"`{NAME}` is the hex HMAC-SHA256 of `([^`]+)` key
 PLACEHOLDER = re.compile(NAME)
 ROLE = re.compile(r"^# as (ADMIN|PARTNER|STOREFRONT)[ \t]*$", re.M)
 EXPECT = re.compile(r"^# expect ([A-Z_]+)[ \t]*$", re.M)
+GLOBAL_ID = re.compile(r"gid://milestones/(\w+)/\d+")
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 REWARD_CODE = re.compile(r"MS(-[A-Z0-9]{4}){4}")
 
@@ -132,6 +134,9 @@ def _alike(promised: Any, real: Any) -> bool:
     for kind in (TIME, REWARD_CODE):
         if kind.fullmatch(promised) and kind.fullmatch(real):
             return True
+    promised_id, real_id = GLOBAL_ID.fullmatch(promised), GLOBAL_ID.fullmatch(real)
+    if promised_id and real_id:  # numbered by the database, which may leave gaps
+        return promised_id[1] == real_id[1]
     if "…" in promised:
         return re.fullmatch(".*".join(map(re.escape, promised.split("…"))), real, re.S) is not None
     return False
@@ -165,7 +170,10 @@ class Reader:
         self.http.close()
 
     def read_prose(self, prose: str) -> list[str]:
-        """Takes the values the prose defines; its problems, if any."""
+        """Takes the values the prose defines; its problems, if any. Before the page's first
+        answer there is no "answer above": the page's introduction may quote the convention."""
+        if self.last_answer is None:
+            return []
         text = " ".join(prose.split())
         sentences = sorted(
             [*VALUE_SENTENCE.finditer(text), *DIGEST_SENTENCE.finditer(text)], key=lambda m: m.start()
@@ -191,17 +199,22 @@ class Reader:
         filled = PLACEHOLDER.sub(lambda m: json.dumps(self.values.get(m[1], m[0]))[1:-1], text)
         return filled, [f"`<{name}>` is used, but no sentence above says what it is" for name in missing]
 
-    def send(self, block: Block) -> tuple[Any, list[str]]:
-        """The real answer to the block, and what kept it from being sent or read."""
+    def send(self, block: Block) -> tuple[Any, Any, list[str]]:
+        """The real answer to the block, the answer the page promises (placeholders filled in
+        too), and what kept the block from being sent."""
         problems = self.read_prose(block.prose)
         query, missing = self.fill(block.query)
         variables, missing_too = self.fill(block.variables) if block.variables else (None, [])
+        promised = None
+        if block.answer is not None:
+            promised_text, missing_in_answer = self.fill(json.dumps(block.answer))
+            promised, missing_too = json.loads(promised_text), missing_too + missing_in_answer
         key_name = f"{block.role}_KEY"
         if key_name not in self.values:
             missing_too.append(f"`# as {block.role}` needs `<{key_name}>`, which no sentence above defines")
         problems += missing + missing_too
         if problems:
-            return None, problems
+            return None, None, sorted(set(problems), key=problems.index)
         payload: dict[str, Any] = {"query": query}
         if variables is not None:
             payload["variables"] = json.loads(variables)
@@ -211,10 +224,10 @@ class Reader:
         else:
             response = self.http.post("/graphql", json=payload, headers={"Authorization": f"Bearer {key}"})
             if response.status_code != 200:
-                return None, [f"HTTP {response.status_code}: {response.text[:300]}"]
+                return None, None, [f"HTTP {response.status_code}: {response.text[:300]}"]
             answer = response.json()
         self.last_answer = answer
-        return answer, []
+        return answer, promised, []
 
     def _subscribe(self, payload: dict, key: str, wait_for_one: bool) -> dict:
         """The first event of the subscription (waited for when the page shows one), or, when
@@ -239,10 +252,10 @@ class Reader:
             return {"data": None}
 
 
-def check(block: Block, answer: Any) -> list[str]:
+def check(block: Block, answer: Any, promised: Any) -> list[str]:
     """What is wrong with the real answer to the block, as the page describes it."""
-    if block.answer is not None:
-        found = differences(block.answer, answer)
+    if promised is not None:
+        found = differences(promised, answer)
         if found:
             return [*found, "the real answer was: " + json.dumps(answer, indent=2)]
         return []
