@@ -28,14 +28,15 @@ _BAD_REQUEST_MESSAGES = {
 
 
 def error_body(code: str, message: str, **extensions: object) -> str:
-    return json.dumps({"errors": [{"message": message, "extensions": {"code": code, **extensions}}]})
+    error = {"message": message, "extensions": {"code": code, **extensions}}
+    return json.dumps({"errors": [error]})
 
 
 def bad_request(status: int, reason: str) -> Response:
     """A request the GraphQL view refused before running it (its body, method or content type),
     answered in the JSON shape of every other failure."""
     message = _BAD_REQUEST_MESSAGES.get(reason) or reason.rstrip(".") + "."
-    code = "BAD_REQUEST" if status == 400 else "NOT_FOUND" if status == 404 else "METHOD_NOT_ALLOWED"
+    code = {400: "BAD_REQUEST", 404: "NOT_FOUND"}.get(status, "METHOD_NOT_ALLOWED")
     return Response(error_body(code, message), status_code=status, media_type="application/json")
 
 

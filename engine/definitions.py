@@ -110,8 +110,8 @@ def ordinal(index: int) -> str:
     number = index + 1
     if number <= len(_ORDINALS):
         return _ORDINALS[index]
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{'th' if 10 <= number % 100 <= 20 else suffix}"
 
 
 def is_money_metric(rule_type: RuleType, step_metric: MixedStepMetric | None) -> bool:

@@ -29,7 +29,9 @@ _A_RULE = {
     RuleStatus.PAUSED: "A paused rule",
     RuleStatus.ARCHIVED: "An archived rule",
 }
-_BECOME = {RuleStatus.ACTIVE: "activated", RuleStatus.PAUSED: "paused", RuleStatus.ARCHIVED: "archived"}
+_BECOME = {
+    RuleStatus.ACTIVE: "activated", RuleStatus.PAUSED: "paused", RuleStatus.ARCHIVED: "archived"
+}
 
 
 def transition_refused(status: str, to: RuleStatus) -> DomainError:

@@ -13,11 +13,12 @@ the answer the page promises. Nothing in a block is changed before it is sent, e
 - the key: `<ADMIN_KEY>`, or `<PARTNER_KEY>` / `<STOREFRONT_KEY>` when the block's first line
   is `# as PARTNER` / `# as STOREFRONT`.
 
-Without a promised answer, a block must answer without errors and without userErrors, or, when
-a line says `# expect CODE`, with userErrors of that code only. A promised answer must equal the
-real one, except for the values that differ from one run to the next: a time stands for any
-time, a reward code for any code, a global id for any id of its type, and `…` inside a string
-for any text.
+A ```graphql block without an operation (a schema excerpt) is not sent. Without a promised
+answer, a block must answer without errors and without userErrors, or, when a line says
+`# expect CODE`, with userErrors of that code only. A promised answer must equal the real one,
+except for the values that differ from one run to the next: a time stands for any time, a
+reward code for any code, a global id for any id of its type, and `…` inside a string for any
+text.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from graphql import OperationType, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from websockets.sync.client import connect
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```[ \t]*$", re.M | re.S)
@@ -58,6 +59,7 @@ class Block:
     prose: str
     variables: str | None = None
     answer: Any = None
+    notes: list[str] = field(default_factory=list)  # what is wrong with the page around it
 
     @property
     def where(self) -> str:
@@ -71,8 +73,16 @@ class Block:
 
     @property
     def is_subscription(self) -> bool:
-        operation = parse(self.query).definitions[0]
-        return getattr(operation, "operation", None) == OperationType.SUBSCRIPTION
+        return _operations(self.query)[:1] == [OperationType.SUBSCRIPTION]
+
+
+def _operations(query: str) -> list[OperationType]:
+    """The kinds of the operations a block defines (none for a schema excerpt)."""
+    try:
+        definitions = parse(query).definitions
+    except GraphQLError:
+        return [OperationType.QUERY]  # sent all the same: the server says what is wrong
+    return [d.operation for d in definitions if isinstance(d, OperationDefinitionNode)]
 
 
 def blocks_of(path: Path, root: Path) -> list[Block]:
@@ -85,18 +95,24 @@ def blocks_of(path: Path, root: Path) -> list[Block]:
     while index < len(fences):
         fence = fences[index]
         index += 1
-        if fence[1].split()[:1] != ["graphql"]:
-            continue
-        block = Block(page, text.count("\n", 0, fence.start()) + 1, fence[2], text[prose_from : fence.start()])
+        if fence[1].split()[:1] != ["graphql"] or not _operations(fence[2]):
+            continue  # not GraphQL, or a schema excerpt: nothing to send
+        line = text.count("\n", 0, fence.start()) + 1
+        block = Block(page, line, fence[2], prose=text[prose_from : fence.start()])
         end = fence.end()
         while index < len(fences) and fences[index][1].split()[:1] == ["json"]:
             follower = fences[index]
             if text[end : follower.start()].strip():
                 break  # prose between: not this block's
-            content = json.loads(follower[2])
+            try:
+                content = json.loads(follower[2])
+            except json.JSONDecodeError as error:
+                line = text.count("\n", 0, follower.start()) + 1
+                block.notes.append(f"the json block at line {line} under it is not JSON: {error}")
+                content = None
             if isinstance(content, dict) and ("data" in content or "errors" in content):
                 block.answer = content
-            else:
+            elif content is not None:
                 block.variables = follower[2]
             end = follower.end()
             index += 1
@@ -109,18 +125,20 @@ def differences(promised: Any, real: Any, where: str = "") -> list[str]:
     """Where the real answer is not what the page promised, as `at <path>: ...` lines."""
     if isinstance(promised, dict) and isinstance(real, dict):
         found = []
-        for key in promised.keys() | real.keys():
+        for key in [*promised, *(k for k in real if k not in promised)]:
             if key not in real:
                 found.append(f"at {where}{key}: promised, but not in the answer")
             elif key not in promised:
-                found.append(f"at {where}{key}: in the answer ({json.dumps(real[key])[:80]}), not promised")
+                shown = json.dumps(real[key])[:80]
+                found.append(f"at {where}{key}: in the answer ({shown}), not promised")
             else:
                 found += differences(promised[key], real[key], f"{where}{key}.")
         return found
     if isinstance(promised, list) and isinstance(real, list):
         if len(promised) != len(real):
             return [f"at {where.rstrip('.')}: promised {len(promised)} items, got {len(real)}"]
-        return [d for n, (p, r) in enumerate(zip(promised, real)) for d in differences(p, r, f"{where}{n}.")]
+        pairs = enumerate(zip(promised, real))
+        return [found for n, (p, r) in pairs for found in differences(p, r, f"{where}{n}.")]
     if _alike(promised, real):
         return []
     return [f"at {where.rstrip('.')}: promised {json.dumps(promised)}, got {json.dumps(real)}"]
@@ -175,66 +193,63 @@ class Reader:
         if self.last_answer is None:
             return []
         text = " ".join(prose.split())
-        sentences = sorted(
-            [*VALUE_SENTENCE.finditer(text), *DIGEST_SENTENCE.finditer(text)], key=lambda m: m.start()
-        )
+        sentences = [*VALUE_SENTENCE.finditer(text), *DIGEST_SENTENCE.finditer(text)]
         problems = []
-        for sentence in sentences:
+        for sentence in sorted(sentences, key=lambda m: m.start()):
+            name = sentence[1]
             if sentence.re is VALUE_SENTENCE:
-                value = _at((self.last_answer or {}).get("data"), sentence[2])
+                value = _at(self.last_answer.get("data"), sentence[2])
                 if value is None:
-                    problems.append(f"`<{sentence[1]}>`: the answer above has no `{sentence[2]}`")
-                    self.values[sentence[1]] = f"<{sentence[1]}>"  # reported once, here
-                    continue
-                self.values[sentence[1]] = str(value)
+                    problems.append(f"`<{name}>`: the answer above has no `{sentence[2]}`")
+                self.values[name] = f"<{name}>" if value is None else str(value)
             elif sentence[3] not in self.values:
-                problems.append(f"`<{sentence[1]}>` is keyed with `<{sentence[3]}>`, not defined above")
+                problems.append(f"`<{name}>` is keyed with `<{sentence[3]}>`, not defined above")
             else:
-                secret, message = self.values[sentence[3]], sentence[2]
-                self.values[sentence[1]] = hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+                secret, text_signed = self.values[sentence[3]].encode(), sentence[2].encode()
+                self.values[name] = hmac.new(secret, text_signed, hashlib.sha256).hexdigest()
         return problems
 
     def fill(self, text: str) -> tuple[str, list[str]]:
+        """`text` with the placeholders' values (as JSON and GraphQL strings hold them), and
+        the placeholders no sentence defined."""
         missing = sorted({name for name in PLACEHOLDER.findall(text) if name not in self.values})
         filled = PLACEHOLDER.sub(lambda m: json.dumps(self.values.get(m[1], m[0]))[1:-1], text)
-        return filled, [f"`<{name}>` is used, but no sentence above says what it is" for name in missing]
+        return filled, [f"`<{name}>` is used, but no sentence above defines it" for name in missing]
 
     def send(self, block: Block) -> tuple[Any, Any, list[str]]:
-        """The real answer to the block, the answer the page promises (placeholders filled in
-        too), and what kept the block from being sent."""
-        problems = self.read_prose(block.prose)
+        """The real answer to the block, the answer the page promises (its placeholders filled
+        in too), and what kept the block from being sent."""
+        problems = [*block.notes, *self.read_prose(block.prose)]
         query, missing = self.fill(block.query)
-        variables, missing_too = self.fill(block.variables) if block.variables else (None, [])
-        promised = None
-        if block.answer is not None:
-            promised_text, missing_in_answer = self.fill(json.dumps(block.answer))
-            promised, missing_too = json.loads(promised_text), missing_too + missing_in_answer
-        key_name = f"{block.role}_KEY"
-        if key_name not in self.values:
-            missing_too.append(f"`# as {block.role}` needs `<{key_name}>`, which no sentence above defines")
-        problems += missing + missing_too
+        variables, missing_in_variables = self.fill(block.variables or "null")
+        promised, missing_in_answer = self.fill(json.dumps(block.answer))
+        problems += missing + missing_in_variables + missing_in_answer
+        key = self.values.get(f"{block.role}_KEY")
+        if key is None:
+            problems.append(f"`# as {block.role}` needs `<{block.role}_KEY>`, undefined above")
         if problems:
-            return None, None, sorted(set(problems), key=problems.index)
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
+            return None, None, list(dict.fromkeys(problems))
+        payload = {"query": query}
+        if block.variables:
             payload["variables"] = json.loads(variables)
-        key = self.values[key_name]
         if block.is_subscription:
             answer = self._subscribe(payload, key, wait_for_one=block.answer is not None)
         else:
-            response = self.http.post("/graphql", json=payload, headers={"Authorization": f"Bearer {key}"})
+            headers = {"Authorization": f"Bearer {key}"}
+            response = self.http.post("/graphql", json=payload, headers=headers)
             if response.status_code != 200:
                 return None, None, [f"HTTP {response.status_code}: {response.text[:300]}"]
             answer = response.json()
         self.last_answer = answer
-        return answer, promised, []
+        return answer, json.loads(promised), []
 
     def _subscribe(self, payload: dict, key: str, wait_for_one: bool) -> dict:
         """The first event of the subscription (waited for when the page shows one), or, when
         nothing comes within a second, an answer without data."""
         url = self.url.replace("http", "ws", 1) + "/graphql"
         with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10) as ws:
-            ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}))
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}}
+            ws.send(json.dumps(init))
             ack = json.loads(ws.recv(timeout=10))
             if ack["type"] != "connection_ack":
                 return {"errors": [ack]}
@@ -269,5 +284,6 @@ def check(block: Block, answer: Any, promised: Any) -> list[str]:
         for error in payload.get("userErrors") or []
     ]
     if expected:
-        return [] if codes and set(codes) == {expected[1]} else [f"expected {expected[1]}, got {codes}"]
+        refused_as_expected = codes and set(codes) == {expected[1]}
+        return [] if refused_as_expected else [f"expected {expected[1]}, got {codes}"]
     return [f"userErrors: {json.dumps(answer['data'])}"] if codes else []
