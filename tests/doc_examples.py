@@ -13,7 +13,8 @@ the answer the page promises. Nothing in a block is changed before it is sent, e
 - the key: `<ADMIN_KEY>`, or `<PARTNER_KEY>` / `<STOREFRONT_KEY>` when the block's first line
   is `# as PARTNER` / `# as STOREFRONT`.
 
-A ```graphql block without an operation (a schema excerpt) is not sent. Without a promised
+A ```graphql block without an operation (a schema excerpt) is not sent; GraphQL that a page
+shows but does not mean to be sent belongs in a ```text block. Without a promised
 answer, a block must answer without errors and without userErrors, or, when a line says
 `# expect CODE`, with userErrors of that code only. A promised answer must equal the real one,
 except for the values that differ from one run to the next: a time stands for any time, a
