@@ -20,8 +20,8 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
-from api.jsonlog import logging_config
 from api.http_errors import internal_error
+from api.log_format import logging_config
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             # JSON logs under any ASGI server, not only `milestones serve`.
-            logging.config.dictConfig(logging_config(settings.log_level))
+            logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
             await db.migrate(settings.database_url)
             await db.connect(settings.database_url)
         sweeper = None

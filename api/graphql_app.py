@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 
+from cross_web import HTTPException
 from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from api.auth import token_from_params
+from api.http_errors import bad_request
 from api.live_sockets import live_sockets
 from engine.core.enums import Role
 from engine.services.keys import authenticate
@@ -31,6 +34,17 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Strawberry answers a body it cannot read in plain text; callers get JSON errors.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = bad_request(error.status_code, error.reason)
+        await response(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         return Context(
@@ -41,11 +55,11 @@ class MilestonesGraphQL(GraphQL):
         )
 
     async def on_ws_connect(self, context: Context):
-        token = token_from_params(context.connection_params)
+        token, problem = token_from_params(context.connection_params)
         key = await authenticate(token) if token else None
         if key is None:
             context.request.state.close_code = (4401, "Unauthorized")
-            raise ConnectionRejectionError({"message": "Missing, unknown or revoked API key."})
+            raise ConnectionRejectionError({"message": problem})
         if key.role not in SUBSCRIBER_ROLES:
             context.request.state.close_code = (4403, "Forbidden")
             raise ConnectionRejectionError({"message": "This key's role may not subscribe."})

@@ -47,6 +47,7 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     environment: str = "development"
     log_level: str = "INFO"
+    log_format: str = "auto"
     shutdown_timeout_seconds: float = 30.0
 
     @classmethod
@@ -65,5 +66,6 @@ class Settings:
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=os.environ.get("MILESTONES_ENV", "development"),
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(os.environ.get("LOG_FORMAT") or "auto").lower(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
         )

@@ -8,7 +8,6 @@ import tracemalloc
 import pytest
 from tortoise.transactions import in_transaction
 
-from engine.services import event_log as events
 from engine.core.enums import RewardEventType, Role
 from resolvers.ids import encode_cursor
 from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, publish, subscriber
