@@ -20,8 +20,8 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
-from api.jsonlog import logging_config
 from api.http_errors import internal_error
+from api.jsonlog import logging_config
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings

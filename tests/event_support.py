@@ -15,9 +15,9 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from tortoise.transactions import in_transaction
 
+from delivery.hub import hub
 from engine import events
 from engine.enums import RewardEventType
-from engine.event_hub import hub
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

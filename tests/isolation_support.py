@@ -23,9 +23,9 @@ from tortoise import Tortoise
 from engine import keys
 from engine.enums import Role
 from models import Shop
-from resolvers import ids
 from tests.builders import billing, fixed, make_rule, order, points
 from tests.support import TestShop
+from wire import ids
 
 VICTIM_CUSTOMER = "victim-cust"
 VICTIM_CONTRACT = "victim-contract"

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import shops
+from engine import rules, shops
 from engine.activities import ActivityInput
 from engine.backfill import recompute
 from engine.definitions import MilestoneDraft, RewardDraft, RuleDraft
@@ -15,7 +15,6 @@ from engine.enums import ActivityKind, Plan, RefundPolicy, RewardKind, RuleType
 from engine.errors import DomainError
 from engine.recording import record_activity
 from engine.rulebook import rule_ref
-from engine import rules
 from models import Customer, IssuedReward, LedgerEntry, Milestone, RuleProgress
 from models.sql import current
 

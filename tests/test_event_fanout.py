@@ -12,10 +12,10 @@ from httpx_ws import aconnect_ws
 
 from api import db
 from engine.enums import Role
-from resolvers.ids import encode_cursor
 from tests.builders import make_rule, points
 from tests.event_support import SUBSCRIBE, TRANSPORT_WS, GraphQLSocket
 from tests.server_process import serving
+from wire.ids import encode_cursor
 
 pytestmark = pytest.mark.skipif(
     not db.is_postgres(os.environ.get("DATABASE_URL", "")),

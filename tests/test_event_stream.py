@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 
 from engine import events
 from engine.enums import RewardEventType, Role
-from resolvers.ids import encode_cursor
 from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, subscriber
+from wire.ids import encode_cursor
 
 START = encode_cursor(0)
 

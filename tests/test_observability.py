@@ -9,12 +9,12 @@ import logging
 from api import health
 from api.jsonlog import JsonFormatter
 from engine import telemetry
-from resolvers import ids
 from tests.builders import credit, gift, make_rule, order, points
 from tests.event_support import append_event, subscriber
+from tests.metric_samples import sample, samples
 from tests.test_webhooks import create_endpoint
 from tests.webhook_support import delivering, receiver
-from tests.metric_samples import sample, samples
+from wire import ids
 
 
 def request_lines(caplog) -> list[dict]:

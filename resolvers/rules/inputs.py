@@ -14,9 +14,9 @@ from engine.enums import MixedStepMetric as MetricEnum
 from engine.enums import RefundPolicy as PolicyEnum
 from engine.enums import RuleType as TypeEnum
 from engine.errors import DomainError
-from resolvers import ids
 from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
 from resolvers.rewards import RewardInput
+from wire import ids
 
 
 @strawberry.input

@@ -6,7 +6,6 @@ import strawberry
 
 from engine import rules
 from engine.errors import DomainError
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin
@@ -17,6 +16,7 @@ from resolvers.rules.inputs import (
     rule_patch,
 )
 from resolvers.rules.types import MilestoneRule
+from wire import ids
 
 
 @strawberry.type

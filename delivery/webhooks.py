@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
 
+from delivery.hub import last_seq
 from engine import clock
 from engine.enums import RewardEventType
 from engine.errors import DomainError, Problems, not_found
-from engine.event_hub import last_seq
 from models import Shop, WebhookDelivery, WebhookEndpoint, sql
 
 SECRET_PREFIX = "whsec_"
