@@ -1,16 +1,19 @@
-"""The Strawberry view: context per request, websocket authentication."""
+"""The Strawberry view: context per request, websocket authentication, and the websocket
+protocols that share subscriptions between sockets."""
 
 from __future__ import annotations
 
 import uuid
 
 from starlette.requests import Request
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from api.auth import token_from_params
 from api.live_sockets import live_sockets
+from api.ws_protocols import LegacyWSHandler, TransportWSHandler
 from engine.enums import Role
 from engine.keys import authenticate
 from resolvers.context import Context
@@ -19,6 +22,15 @@ SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
 
 
 class _WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_text(self, text: str) -> None:
+        """Send an already encoded message (one a shared stream encoded for many sockets)."""
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            raise WebSocketDisconnected
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # Strawberry rejects with 4403 (graphql-transport-ws) or 1011 (legacy graphql-ws);
         # an unknown key is 4401 and a role that may not subscribe 4403 on both (DESIGN §1).
@@ -30,6 +42,8 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex

@@ -72,6 +72,10 @@ SUBSCRIBERS = Gauge(
     "Open event subscriptions.",
     multiprocess_mode="livesum",
 )
+SUBSCRIBERS_TOO_SLOW = Counter(
+    "milestones_subscribers_too_slow_total",
+    "Subscriptions dropped, their socket closed with code 4008, for falling too far behind.",
+)
 WEBHOOK_DELIVERIES = Counter(
     "milestones_webhook_deliveries_total",
     "Webhook delivery attempts, by outcome (delivered or failed).",
@@ -105,6 +109,10 @@ def subscriber_connected() -> None:
 
 def subscriber_disconnected() -> None:
     SUBSCRIBERS.dec()
+
+
+def subscriber_too_slow() -> None:
+    SUBSCRIBERS_TOO_SLOW.inc()
 
 
 def observe_webhook(success: bool) -> None:

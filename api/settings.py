@@ -48,6 +48,9 @@ class Settings:
     environment: str = "development"
     log_level: str = "INFO"
     shutdown_timeout_seconds: float = 30.0
+    # Messages a subscriber may fall behind its stream's fastest socket before it is closed
+    # with code 4008 (api/fanout.py).
+    subscriber_queue_size: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,4 +69,5 @@ class Settings:
             environment=os.environ.get("MILESTONES_ENV", "development"),
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
+            subscriber_queue_size=_int("SUBSCRIBER_QUEUE_SIZE", 1000),
         )

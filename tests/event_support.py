@@ -15,7 +15,7 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from tortoise.transactions import in_transaction
 
-from delivery.hub import hub
+from api.fanout import streams
 from engine import events
 from engine.enums import RewardEventType
 
@@ -147,15 +147,15 @@ async def subscriber(
     protocol: str = TRANSPORT_WS,
     query: str = SUBSCRIBE,
 ):
-    """An authenticated socket subscribed to rewardEvents, its follower already registered
-    (so that events committed from here on reach it even without a cursor)."""
+    """An authenticated socket subscribed to rewardEvents, its stream already following the
+    log (so that events committed from here on reach it even without a cursor)."""
     async with graphql_socket(app, protocol) as socket:
         ack = await socket.init(key)
         assert ack["type"] == "connection_ack", ack
-        following = hub.follower_count()
+        following = streams.live_subscriber_count()
         await socket.subscribe(query, variables)
         for _ in range(500):
-            if hub.follower_count() > following:
+            if streams.live_subscriber_count() > following:
                 break
             await asyncio.sleep(0.01)
         yield socket
