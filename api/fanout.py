@@ -282,8 +282,8 @@ class SharedStreams:
         if self._joinable.get(stream.key) is stream:
             del self._joinable[stream.key]
 
-    def stream_count(self) -> int:
-        return len(self._running)
+    def running(self) -> list[SharedStream]:
+        return list(self._running)
 
     def live_subscriber_count(self) -> int:
         """Subscribers whose stream follows the log: commits from now on reach them."""
