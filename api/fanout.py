@@ -189,6 +189,7 @@ class SharedStream:
             skip_through = hub.known_end(self.key.shop_id)
         subscriber = Subscriber(self, queue_size, skip_through)
         self.subscribers[subscriber] = None
+        self.room()
         return subscriber
 
     def remove(self, subscriber: Subscriber) -> None:
