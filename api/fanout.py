@@ -220,6 +220,8 @@ class SharedStream:
                         return
                     self._publish(Message(encode(result), self.context.following.position))
                     self.sent += 1
+                    if not self.subscribers:  # the last ones were too slow
+                        return
                     await self._paced()
         except Exception:
             log.exception("shared subscription failed (request id %s)", self.context.request_id)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from functools import lru_cache
 from typing import Any
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
@@ -36,7 +35,6 @@ TRANSPORT_NEXT = '{"id":%s,"type":"next","payload":%s}'
 LEGACY_DATA = '{"type":"data","id":%s,"payload":%s}'
 
 
-@lru_cache(maxsize=256)
 def is_subscription(query: str, operation_name: str | None) -> bool:
     try:
         document = parse(query, max_tokens=MAX_TOKENS)

@@ -4,14 +4,17 @@ the very same text is written to all of them, whatever their protocol, key or jo
 from __future__ import annotations
 
 import asyncio
+import gc
+import tracemalloc
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from api.fanout import streams
 from api.graphql_app import _WebSocketAdapter
-from engine import keys
+from engine import events, keys
 from engine.enums import Role
-from tests.event_support import LEGACY_WS, append_event, graphql_socket, subscriber
+from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, subscriber
 from wire.ids import encode_cursor
 
 START = encode_cursor(0)
@@ -151,3 +154,33 @@ async def test_a_query_sent_over_a_socket_is_answered_on_its_own(shops, app):
         done = await socket.message()
     assert answer == {"id": "1", "type": "next", "payload": {"data": {"shop": {"currency": "USD"}}}}
     assert done == {"id": "1", "type": "complete"}
+
+
+async def test_a_long_shared_stream_keeps_memory_flat(shops, app):
+    shop = await shops()
+    async with in_transaction() as conn:
+        for n in range(3000):
+            seq = await append_in(conn, shop.id, n=n)
+    events.committed(shop.id, seq)
+    key = await shop.key(Role.PARTNER)
+    variables = {"after": START}
+    async with (
+        subscriber(app, key, variables) as first,
+        subscriber(app, key, variables) as second,
+        subscriber(app, key, variables, LEGACY_WS) as legacy,
+    ):
+        sockets = (first, second, legacy)
+        tracemalloc.start()
+        try:
+            # Warmed up under tracing, so that bounded caches are measured full at both ends.
+            for socket in sockets:
+                await socket.events(1000)
+            gc.collect()
+            before = tracemalloc.get_traced_memory()[0]
+            for socket in sockets:
+                await socket.events(2000)
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert grown < 400_000, grown
