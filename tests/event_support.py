@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -83,6 +85,32 @@ async def append_event(shop_id: int, *, announce: bool = True, **event) -> int:
     if announce:
         events.committed(shop_id, seq)
     return seq
+
+
+async def append_many(shop_id: int, count: int) -> None:
+    """`count` events in one transaction, announced after commit."""
+    async with in_transaction() as conn:
+        for n in range(count):
+            seq = await append_in(conn, shop_id, n=n)
+    events.committed(shop_id, seq)
+
+
+async def memory_growth(sockets: list[GraphQLSocket], warm_up: int, measured: int) -> int:
+    """Bytes still allocated after each socket reads `measured` more events, beyond what was
+    after it read `warm_up`. Warmed up under tracing, so that bounded caches count full at
+    both ends."""
+    tracemalloc.start()
+    try:
+        for socket in sockets:
+            await socket.events(warm_up)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for socket in sockets:
+            await socket.events(measured)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
 
 
 class GraphQLSocket:

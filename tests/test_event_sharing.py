@@ -4,17 +4,21 @@ the very same text is written to all of them, whatever their protocol, key or jo
 from __future__ import annotations
 
 import asyncio
-import gc
-import tracemalloc
 
 import pytest
-from tortoise.transactions import in_transaction
 
 from api.fanout import streams
 from api.graphql_app import _WebSocketAdapter
-from engine import events, keys
+from engine import keys
 from engine.enums import Role
-from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, subscriber
+from tests.event_support import (
+    LEGACY_WS,
+    append_event,
+    append_many,
+    graphql_socket,
+    memory_growth,
+    subscriber,
+)
 from wire.ids import encode_cursor
 
 START = encode_cursor(0)
@@ -158,10 +162,7 @@ async def test_a_query_sent_over_a_socket_is_answered_on_its_own(shops, app):
 
 async def test_a_long_shared_stream_keeps_memory_flat(shops, app):
     shop = await shops()
-    async with in_transaction() as conn:
-        for n in range(3000):
-            seq = await append_in(conn, shop.id, n=n)
-    events.committed(shop.id, seq)
+    await append_many(shop.id, 3000)
     key = await shop.key(Role.PARTNER)
     variables = {"after": START}
     async with (
@@ -169,18 +170,5 @@ async def test_a_long_shared_stream_keeps_memory_flat(shops, app):
         subscriber(app, key, variables) as second,
         subscriber(app, key, variables, LEGACY_WS) as legacy,
     ):
-        sockets = (first, second, legacy)
-        tracemalloc.start()
-        try:
-            # Warmed up under tracing, so that bounded caches are measured full at both ends.
-            for socket in sockets:
-                await socket.events(1000)
-            gc.collect()
-            before = tracemalloc.get_traced_memory()[0]
-            for socket in sockets:
-                await socket.events(2000)
-            gc.collect()
-            grown = tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
+        grown = await memory_growth([first, second, legacy], 1000, 2000)
     assert grown < 400_000, grown
