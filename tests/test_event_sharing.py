@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from prometheus_client import REGISTRY
 
 from api.fanout import streams
 from api.graphql_app import _WebSocketAdapter
@@ -22,6 +23,7 @@ from tests.event_support import (
 from wire.ids import encode_cursor
 
 START = encode_cursor(0)
+SUBSCRIBERS = "milestones_subscribers_connected"
 
 
 def streams_of(shop_id: int) -> list:
@@ -65,6 +67,21 @@ async def test_sockets_with_the_same_subscription_share_one_execution_and_one_te
     # Two framings (graphql-transport-ws and graphql-ws) of three events, each built once.
     assert len(written) == 9
     assert len({id(text) for text in written}) == 6
+
+
+async def test_the_subscriber_gauge_counts_sockets_not_streams(shops, app):
+    shop = await shops()
+    key = await shop.key(Role.PARTNER)
+    before = REGISTRY.get_sample_value(SUBSCRIBERS)
+    async with subscriber(app, key, {}), subscriber(app, key, {}), subscriber(app, key, {}):
+        assert len(streams_of(shop.id)) == 1
+        during = REGISTRY.get_sample_value(SUBSCRIBERS)
+    for _ in range(200):
+        if REGISTRY.get_sample_value(SUBSCRIBERS) == before:
+            break
+        await asyncio.sleep(0.01)
+    assert during - before == 3
+    assert REGISTRY.get_sample_value(SUBSCRIBERS) == before
 
 
 async def test_a_different_role_or_variables_make_a_stream_of_their_own(shops, app):
