@@ -18,6 +18,7 @@ from api import db, metrics
 from api.auth import BearerAuth
 from api.body_limit import BodySizeLimit
 from api.event_services import event_services
+from api.fanout import streams
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.http_errors import internal_error
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """The ASGI app. With `manage_database`, the lifespan migrates, connects and disconnects;
     tests that set the database up themselves pass False."""
     settings = settings or Settings.from_env()
+    streams.queue_size = settings.subscriber_queue_size
     graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15)
     limited = rate_limit(graphql, settings.rate_limit_per_second, settings.rate_limit_burst)
     protected = BodySizeLimit(BearerAuth(limited), settings.max_body_bytes)

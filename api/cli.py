@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
-from engine.services.clock import as_utc
 from engine.core.enums import Plan, Role
+from engine.services.clock import as_utc
 
 
 class CliError(Exception):
@@ -104,7 +104,7 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[None]]) -> N
 
 
 def _shop_pk(raw: str) -> int:
-    from resolvers.ids import decode
+    from wire.ids import decode
 
     if raw.isdigit():
         return int(raw)
@@ -140,9 +140,8 @@ async def _nothing() -> None:
 
 
 async def _create_shop(args: argparse.Namespace) -> None:
-    from engine.services import keys
-    from engine.services import shops
-    from resolvers.ids import encode
+    from engine.services import keys, shops
+    from wire.ids import encode
 
     shop = await shops.create_shop(args.name, args.currency.upper(), Plan(args.plan), args.timezone)
     key = await keys.create_key(shop, Role.ADMIN, name="cli")

@@ -1,4 +1,5 @@
-"""The Strawberry view: context per request, websocket authentication."""
+"""The Strawberry view: context per request, websocket authentication, and the websocket
+protocols that share subscriptions between sockets."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import uuid
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from api.auth import token_from_params
 from api.http_errors import bad_request
 from api.live_sockets import live_sockets
+from api.ws_protocols import LegacyWSHandler, TransportWSHandler
 from engine.core.enums import Role
 from engine.services.keys import authenticate
 from resolvers.context import Context
@@ -22,6 +25,15 @@ SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
 
 
 class _WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_text(self, text: str) -> None:
+        """Send an already encoded message (one a shared stream encoded for many sockets)."""
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            raise WebSocketDisconnected
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # Strawberry rejects with 4403 (graphql-transport-ws) or 1011 (legacy graphql-ws);
         # an unknown key is 4401 and a role that may not subscribe 4403 on both (DESIGN §1).
@@ -33,6 +45,8 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

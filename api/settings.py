@@ -49,6 +49,9 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "auto"
     shutdown_timeout_seconds: float = 30.0
+    # Messages a subscriber may fall behind its stream's fastest socket before it is closed
+    # with code 4008 (api/fanout.py).
+    subscriber_queue_size: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,4 +71,5 @@ class Settings:
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
             log_format=(os.environ.get("LOG_FORMAT") or "auto").lower(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
+            subscriber_queue_size=_int("SUBSCRIBER_QUEUE_SIZE", 1000),
         )

@@ -6,15 +6,15 @@ from datetime import datetime
 
 import strawberry
 
-from engine.services import keys
 from engine.core.errors import DomainError
+from engine.services import keys
 from models import ApiKey as KeyRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import Role
 from resolvers.errors import UserError, user_errors
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdmin
+from wire import ids
 
 
 @strawberry.type(description="A bearer key of the shop. Its secret is never shown again.")

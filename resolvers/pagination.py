@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from tortoise.queryset import QuerySet
 
-from resolvers.ids import decode_cursor, encode_cursor
+from wire.ids import decode_cursor, encode_cursor
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20

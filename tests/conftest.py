@@ -27,6 +27,13 @@ async def database_url():
         yield url
 
 
+@pytest.fixture
+def server_database(database_url, tmp_path) -> str:
+    """For a real server process: on PostgreSQL the suite's database; on SQLite a file of the
+    server's own (SQLite is one process)."""
+    return database_url if db.is_postgres(database_url) else f"sqlite://{tmp_path}/served.sqlite3"
+
+
 @pytest_asyncio.fixture(scope="session", autouse=True)
 async def database(database_url: str):
     await db.migrate(database_url)

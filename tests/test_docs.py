@@ -125,7 +125,7 @@ def test_every_relative_link_of_the_docs_leads_to_a_file_and_heading():
 
 
 def test_the_partner_guides_signature_check_accepts_ours_and_refuses_the_rest():
-    from engine import webhooks
+    from delivery import webhooks
 
     [code] = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "partners.md").read_text(), re.S)
     namespace: dict = {}

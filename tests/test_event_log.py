@@ -10,10 +10,10 @@ from tortoise.transactions import in_transaction
 
 from engine.core.enums import RewardEventType, Role
 from models import RewardEvent
-from resolvers.events.render import render
-from resolvers.ids import decode_cursor, encode_cursor
 from tests.builders import make_rule, order, points
 from tests.event_support import append_event, append_in, publish
+from wire.ids import decode_cursor, encode_cursor
+from wire.reward_event import render
 
 EVENTS = """
 query Events($first: Int, $after: String, $types: [RewardEventType!], $customerId: ID) {

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from engine.core.errors import DomainError
 from engine.services import clock
 from engine.services.clock import utc_or_refuse
-from engine.core.errors import DomainError
 from engine.services.redeeming import redeem_reward
 from engine.services.sweep import run_sweep
 from models import IssuedReward as RewardRow

@@ -6,11 +6,11 @@ import strawberry
 from graphql import GraphQLError
 
 from models import Customer as CustomerRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.types import Customer
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
+from wire import ids
 
 
 @strawberry.type

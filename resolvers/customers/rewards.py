@@ -8,13 +8,13 @@ import strawberry
 
 from engine.core.enums import RuleType
 from models import IssuedReward as RewardRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import IssuedRewardStatus, RewardKind
 from resolvers.loaders import milestone_by_id, rule_by_id
 from resolvers.pagination import Connection, paginate
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.types import Milestone, MilestoneRule
+from wire import ids
 
 
 @strawberry.type

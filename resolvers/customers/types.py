@@ -13,12 +13,12 @@ from engine.core.money import from_minor
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import LedgerEntry as LedgerRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.progress import DEFAULT_PROGRESS_STATUSES, RuleProgress, progress_loader
 from resolvers.customers.rewards import IssuedReward, rewards_of
 from resolvers.enums import ActivityKind, IssuedRewardStatus, LedgerAccount, MilestoneRuleStatus
 from resolvers.pagination import Connection, paginate
+from wire import ids
 
 
 @strawberry.type

@@ -8,8 +8,8 @@ import strawberry
 from graphql import GraphQLError
 
 from models import RewardEvent as RewardEventRow
-from resolvers import ids
 from resolvers.enums import RewardEventType
+from wire import ids
 
 
 @dataclass(frozen=True)

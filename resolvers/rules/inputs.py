@@ -8,15 +8,15 @@ from typing import Any
 
 import strawberry
 
-from engine.services.clock import as_utc
 from engine.core.drafts import MilestoneDraft, RuleDraft
 from engine.core.enums import MixedStepMetric as MetricEnum
 from engine.core.enums import RefundPolicy as PolicyEnum
 from engine.core.enums import RuleType as TypeEnum
 from engine.core.errors import DomainError
-from resolvers import ids
+from engine.services.clock import as_utc
 from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
 from resolvers.rewards import RewardInput
+from wire import ids
 
 
 @strawberry.input

@@ -5,12 +5,12 @@ from __future__ import annotations
 import strawberry
 
 from models import MilestoneRule as RuleRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import MilestoneRuleStatus, MilestoneRuleType
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rules.types import MilestoneRule
+from wire import ids
 
 
 @strawberry.type

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
 
-from engine.services import clock
+from delivery.hub import last_seq
 from engine.core.enums import RewardEventType
 from engine.core.errors import DomainError, Problems, not_found
-from engine.event_hub import last_seq
-from models import Shop, WebhookDelivery, WebhookEndpoint
+from engine.services import clock
 from engine.store import sql
+from models import Shop, WebhookDelivery, WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "Milestones-Signature"

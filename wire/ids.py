@@ -1,19 +1,18 @@
-"""The one id codec: global ids look like `gid://milestones/MilestoneRule/42`."""
+"""The one id codec: global ids look like `gid://milestones/MilestoneRule/42`; cursors are
+opaque strings around a position."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-import strawberry
-
 from engine.core.errors import not_found
 
 PREFIX = "gid://milestones/"
 
 
-def encode(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(f"{PREFIX}{type_name}/{pk}")
+def encode(type_name: str, pk: int) -> str:
+    return f"{PREFIX}{type_name}/{pk}"
 
 
 def decode(type_name: str, value: str) -> int | None:
