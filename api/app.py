@@ -18,6 +18,7 @@ from api import db, metrics
 from api.auth import BearerAuth
 from api.body_limit import BodySizeLimit
 from api.event_services import event_services
+from api.graphiql import graphiql_assets
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.jsonlog import logging_config
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            graphiql_assets(),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},

@@ -10,6 +10,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from api.auth import token_from_params
+from api.graphiql import graphiql_page
 from api.live_sockets import live_sockets
 from engine.enums import Role
 from engine.keys import authenticate
@@ -30,6 +31,10 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
+
+    async def render_graphql_ide(self, request: Request):
+        # Strawberry's own page loads React and GraphiQL from a public CDN.
+        return graphiql_page()
 
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
