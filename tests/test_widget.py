@@ -5,12 +5,12 @@ from __future__ import annotations
 from engine.enums import Role
 from engine.shops import customer_digest
 from models import Customer, Shop
-from tests.builders import customer, fixed, make_rule, order, points, progress_of
+from tests.builders import CREATE_RULE, customer, fixed, gift, make_rule, order, points, progress_of
 
 WIDGET = """
 query($ext: String!, $digest: String!) {
   widget(customerExternalId: $ext, customerDigest: $digest) {
-    customerExternalId pointsBalance storeCreditBalance
+    customerExternalId currency pointsBalance storeCreditBalance
     rewards(first: 10) { totalCount nodes { id status code reward { __typename } } }
     progress {
       rule { id name type }
@@ -143,3 +143,44 @@ async def test_storefront_reads_nothing_but_the_widget(shops):
         body = await shop.raw(query, role=Role.STOREFRONT)
         assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}, query
         assert "cust-1" not in str(body["data"]), query
+
+
+async def test_widget_names_the_shops_currency(shops):
+    shop = await shops(currency="EUR")
+    view = (await widget(shop, "cust-1"))["data"]["widget"]
+    assert view["currency"] == "EUR"
+
+
+GIFT_TITLE = """
+query($ext: String!, $digest: String!) {
+  widget(customerExternalId: $ext, customerDigest: $digest) {
+    progress { milestones { milestone { reward {
+      ... on FreeGiftReward { productId productTitle quantity } } } } }
+  }
+}"""
+
+
+async def test_a_free_gift_shows_its_title_to_shoppers(shops):
+    shop = await shops()
+    titled = {"freeGift": {"productId": "shirt-classic", "productTitle": "  Classic shirt "}}
+    await make_rule(shop, "ORDERS_COUNT", [(1, titled), (2, gift("mug"))])
+    digest = customer_digest(shop.shop, "cust-1")
+    body = await shop.raw(GIFT_TITLE, {"ext": "cust-1", "digest": digest}, role=Role.STOREFRONT)
+    (progress,) = body["data"]["widget"]["progress"]
+    assert [m["milestone"]["reward"] for m in progress["milestones"]] == [
+        {"productId": "shirt-classic", "productTitle": "Classic shirt", "quantity": 1},
+        {"productId": "mug", "productTitle": None, "quantity": 1},
+    ]
+
+
+async def test_an_empty_gift_title_is_refused(shops):
+    shop = await shops()
+    bad = {"freeGift": {"productId": "shirt", "productTitle": "   "}}
+    data = await shop.gql(CREATE_RULE, {"input": {
+        "name": "Gifts", "type": "ORDERS_COUNT", "milestones": [{"threshold": "1", "reward": bad}],
+    }})
+    assert data["createMilestoneRule"]["userErrors"] == [{
+        "field": ["input", "milestones", "0", "reward", "freeGift", "productTitle"],
+        "code": "INVALID",
+        "message": "productTitle must be 1 to 255 characters.",
+    }]
