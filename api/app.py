@@ -27,6 +27,7 @@ from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
+from api.widget_routes import widget_routes
 from engine import telemetry
 from resolvers.schema import schema
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             graphiql_assets(),
+            *widget_routes(),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},
