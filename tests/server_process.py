@@ -88,14 +88,20 @@ def create_shop(database_url: str, workdir: Path, plan: str = "ADVANCED") -> str
 
 @contextlib.contextmanager
 def serving(
-    database_url: str, workdir: Path, name: str = "server", workers: int = 1, **env: str
+    database_url: str,
+    workdir: Path,
+    name: str = "server",
+    workers: int = 1,
+    demo: bool = False,
+    **env: str,
 ) -> Iterator[ServerProcess]:
     port = free_port()
     log_path = workdir / f"{name}.log"
     environment = {**os.environ, "DATABASE_URL": database_url, **env}
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [COMMAND, "serve", "--port", str(port), "--workers", str(workers)],
+            [COMMAND, "serve", "--port", str(port), "--workers", str(workers)]
+            + (["--demo"] if demo else []),
             cwd=workdir, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
     server = ServerProcess(process, port, log_path)
