@@ -21,6 +21,7 @@ import pytest
 import pytest_asyncio
 
 from api import db
+from tests import browser_support
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_FLAGS,
@@ -196,12 +197,20 @@ async def page(browser, served):
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.store.origin)
     await context.route("**/*", only_localhost)
     opened = await context.new_page()
+    await opened.add_init_script(VIOLATIONS)
     errors: list[str] = []
     opened.set_default_timeout(10_000)
     opened.on("pageerror", lambda error: errors.append(str(error)))
     yield opened
     await context.close()
     assert errors == []
+
+
+# Content-Security-Policy violations a page reports, kept for the test to read.
+VIOLATIONS = (
+    "window.violations = []; document.addEventListener('securitypolicyviolation',"
+    " e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+)
 
 
 async def open_widget(page, url: str) -> None:
@@ -379,6 +388,15 @@ async def test_the_demo_page_shows_the_demo_shopper_at_desktop_and_phone_widths(
     await page.wait_for_timeout(100)
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     write_artifact("widget-phone.png", await page.screenshot(full_page=True))
+    assert await page.evaluate("window.violations") == []  # under the page's strict CSP
+
+    # The README's demo order, pasted as written, shows in the open page.
+    section_text = README[README.index("## Storefront widget"):README.index("## Following reward events")]
+    [demo_order] = re.findall(r"```graphql\n(.*?)```", section_text, re.S)
+    recorded = await graphql(served.client, served.server, served.demo_admin_key, demo_order)
+    assert recorded["recordOrder"] == {"customer": {"ordersCount": 4}, "userErrors": []}
+    orders = page.locator("milestones-progress section", has_text="Order ladder").locator(".figure")
+    await orders.filter(has_text="4 of 5 orders").wait_for(timeout=15_000)
 
 
 TOUR_FIRST_QUERY = re.findall(r"```graphql\n(.*?)```", README[README.index("## A five-minute tour"):], re.S)[0]
@@ -396,10 +414,7 @@ async def test_graphiql_runs_the_tours_first_query_with_only_localhost_reachable
 
     await context.route("**/*", block_all_but_localhost)
     page = await context.new_page()
-    await page.add_init_script(
-        "window.violations = []; document.addEventListener('securitypolicyviolation',"
-        " e => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));"
-    )
+    await page.add_init_script(VIOLATIONS)
     try:
         await page.goto(f"{served.server.url}/graphql")
         editors = page.locator(".graphiql-container .CodeMirror")
@@ -419,3 +434,13 @@ async def test_graphiql_runs_the_tours_first_query_with_only_localhost_reachable
         write_artifact("graphiql.png", await page.screenshot())
     finally:
         await context.close()
+
+
+def test_without_chromium_the_browser_tests_skip_unless_required(monkeypatch):
+    monkeypatch.setattr(browser_support, "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv(browser_support.REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="/nonexistent/chromium is missing"):
+        browser_support.skip_or_fail_without_browser()
+    monkeypatch.setenv(browser_support.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="MILESTONES_REQUIRE_BROWSER is set"):
+        browser_support.skip_or_fail_without_browser()

@@ -9,7 +9,7 @@ from tests.builders import make_rule, order, points
 from tests.event_support import subscriber
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-SECTION = README[README.index("## Recording what customers do") : README.index("## Following reward events")]
+SECTION = README[README.index("## Recording what customers do") : README.index("## Storefront widget")]
 BLOCKS = re.findall(r"```graphql\n(.*?)```", SECTION, flags=re.S)
 
 
