@@ -58,6 +58,7 @@ class Served:
     widget_secret: str
     store: Store
     client: httpx.AsyncClient
+    empty_shop: tuple[str, str] = ("", "")  # a shop with no rules: its STOREFRONT key, secret
 
     async def admin(self, query: str, variables: dict | None = None) -> dict:
         return await graphql(self.client, self.server, self.admin_key, query, variables)
@@ -67,11 +68,23 @@ class Served:
         data = await graphql(self.client, self.server, self.storefront_key, WIDGET_DOCUMENT, variables)
         return data["widget"]
 
-    def page_for(self, customer: str = CUSTOMER, lang: str = "en", wrong_digest: bool = False) -> str:
-        path = f"/{lang}/{customer}{'/wrong' if wrong_digest else ''}"
-        proof = "0" * 64 if wrong_digest else digest(self.widget_secret, customer)
-        self.store.pages[path] = store_page(self.server.url, self.storefront_key, customer, proof, lang)
+    def page_for(
+        self, customer: str = CUSTOMER, lang: str = "en", wrong_digest: bool = False,
+        empty_shop: bool = False,
+    ) -> str:
+        key, secret = self.empty_shop if empty_shop else (self.storefront_key, self.widget_secret)
+        path = f"/{lang}/{customer}{'/wrong' if wrong_digest else ''}{'/empty' if empty_shop else ''}"
+        proof = "0" * 64 if wrong_digest else digest(secret, customer)
+        self.store.pages[path] = store_page(self.server.url, key, customer, proof, lang)
         return self.store.origin + path
+
+
+async def storefront_access(client: httpx.AsyncClient, server: ServerProcess, admin_key: str):
+    """A new STOREFRONT key of the admin key's shop, and the shop's widget secret."""
+    made = await graphql(client, server, admin_key,
+                         'mutation { createApiKey(role: STOREFRONT, name: "theme") { secret } }')
+    shop = await graphql(client, server, admin_key, "{ shop { widgetSecret } }")
+    return made["createApiKey"]["secret"], shop["shop"]["widgetSecret"]
 
 
 RULES = [
@@ -156,13 +169,16 @@ def server_database(database_url, tmp_path_factory) -> str:
 async def served(server_database, tmp_path_factory):
     skip_or_fail_without_browser()
     workdir = tmp_path_factory.mktemp("served")
-    env = {"DATABASE_URL": server_database}
-    made = subprocess.run(
-        [COMMAND, "shop", "create", "--name", "Maison Test", "--currency", "EUR", "--plan", "ADVANCED"],
-        cwd=workdir, env={**os.environ, **env},
-        capture_output=True, text=True, timeout=60, check=True,
-    )
-    admin_key = ADMIN_KEY.search(made.stdout)[0]
+
+    def create_shop(name: str, currency: str) -> str:
+        made = subprocess.run(
+            [COMMAND, "shop", "create", "--name", name, "--currency", currency, "--plan", "ADVANCED"],
+            cwd=workdir, env={**os.environ, "DATABASE_URL": server_database},
+            capture_output=True, text=True, timeout=60, check=True,
+        )
+        return ADMIN_KEY.search(made.stdout)[0]
+
+    admin_key, empty_admin_key = create_shop("Maison Test", "EUR"), create_shop("Empty", "USD")
     with Store() as store, serving(
         server_database, workdir, "demo", demo=True,
         CORS_ORIGINS=store.origin, SWEEP_INTERVAL_SECONDS="0", RATE_LIMIT_PER_SECOND="0",
@@ -173,10 +189,9 @@ async def served(server_database, tmp_path_factory):
         demo_page = re.search(r"Widget: +(\S+)", printed)[1]
         assert re.search(r"GraphiQL: +http://127\.0\.0\.1:\d+/graphql", printed)
         async with httpx.AsyncClient(timeout=30) as client:
-            found = Served(server, demo_admin_key, demo_page, admin_key, "", "", store, client)
-            made_key = await found.admin('mutation { createApiKey(role: STOREFRONT, name: "theme") { secret } }')
-            found.storefront_key = made_key["createApiKey"]["secret"]
-            found.widget_secret = (await found.admin("{ shop { widgetSecret } }"))["shop"]["widgetSecret"]
+            key, secret = await storefront_access(client, server, admin_key)
+            found = Served(server, demo_admin_key, demo_page, admin_key, key, secret, store, client)
+            found.empty_shop = await storefront_access(client, server, empty_admin_key)
             await build_eur_shop(found)
             yield found
 
@@ -330,6 +345,31 @@ async def test_a_wrong_digest_shows_a_neutral_message_and_no_data(page, served):
     assert text == "Your rewards Your rewards can’t be shown right now. Please try again in a little while."
     assert await page.locator("milestones-progress [role=progressbar]").count() == 0
     assert await page.locator("milestones-progress button").count() == 0
+
+
+async def test_a_shop_with_nothing_to_show_says_so(page, served):
+    await open_widget(page, served.page_for("someone-new", empty_shop=True))
+    text = spaces(await page.locator("milestones-progress .card").inner_text())
+    assert text == (
+        "Your rewards Points 0 Store credit $0 There are no rewards to work toward right now. "
+        "Check back soon! Your codes Reach a milestone to earn a code."
+    )
+
+
+async def test_an_unreachable_server_offers_to_try_again_from_the_keyboard(page, served):
+    async def refuse(route):
+        await route.abort()
+
+    await page.route("**/graphql", refuse)
+    await page.goto(served.page_for())
+    retry = page.locator("milestones-progress button", has_text="Try again")
+    await retry.wait_for()
+    assert "can’t be shown right now" in await page.locator("milestones-progress .card").inner_text()
+    await page.unroute("**/graphql")
+    await page.keyboard.press("Tab")
+    assert (await deep_focus(page))["text"] == "Try again"
+    await page.keyboard.press("Enter")
+    await page.locator("milestones-progress .figure", has_text="3 of 5 orders").wait_for()
 
 
 async def test_the_widget_speaks_french_with_lang(page, served):
