@@ -19,6 +19,7 @@ from api.auth import BearerAuth
 from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.fanout import streams
+from api.graphiql import graphiql_assets
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.http_errors import internal_error
@@ -27,6 +28,7 @@ from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
+from api.widget_routes import widget_routes
 from engine.services import telemetry
 from resolvers.schema import schema
 
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            graphiql_assets(),
+            *widget_routes(),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},

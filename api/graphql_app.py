@@ -14,6 +14,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 
 from api.auth import token_from_params
+from api.graphiql import graphiql_page
 from api.http_errors import bad_request
 from api.live_sockets import live_sockets
 from api.ws_protocols import LegacyWSHandler, TransportWSHandler
@@ -58,6 +59,10 @@ class MilestonesGraphQL(GraphQL):
         except HTTPException as error:
             response = bad_request(error.status_code, error.reason)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request):
+        # Strawberry's own page loads React and GraphiQL from a public CDN.
+        return graphiql_page()
 
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
