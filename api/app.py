@@ -20,6 +20,7 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
+from api.ingest import shopify_webhook, woocommerce_webhook
 from api.jsonlog import logging_config
 from api.http_errors import internal_error
 from api.rate_limit import rate_limit
@@ -27,6 +28,7 @@ from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
 from engine import telemetry
+from engine.store_secrets import SecretBox
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")
@@ -87,10 +89,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/ingest/shopify", shopify_webhook, methods=["POST"]),
+            Route("/ingest/woocommerce", woocommerce_webhook, methods=["POST"]),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.store_secrets = SecretBox(settings.store_secret_key)
     return app

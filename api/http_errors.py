@@ -15,6 +15,10 @@ from resolvers.masking import internal_error_message
 log = logging.getLogger("milestones.errors")
 
 
+def error_body(code: str, message: str, **extensions: object) -> dict:
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
+
+
 async def send_error(
     send: Send,
     status: int,
@@ -23,7 +27,7 @@ async def send_error(
     headers: list[tuple[bytes, bytes]] | None = None,
     **extensions: object,
 ) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, **extensions}}]})
+    body = json.dumps(error_body(code, message, **extensions))
     await send(
         {
             "type": "http.response.start",

@@ -48,6 +48,9 @@ class Settings:
     environment: str = "development"
     log_level: str = "INFO"
     shutdown_timeout_seconds: float = 30.0
+    # Fernet keys (comma-separated, the first seals) for connected stores' secrets; empty
+    # stores them plainly (engine/store_secrets.py).
+    store_secret_key: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,4 +69,5 @@ class Settings:
             environment=os.environ.get("MILESTONES_ENV", "development"),
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
+            store_secret_key=os.environ.get("STORE_SECRET_KEY", ""),
         )

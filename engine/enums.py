@@ -101,3 +101,22 @@ class RuleChangeAction(str, Enum):
 class LedgerAccount(str, Enum):
     POINTS = "POINTS"
     STORE_CREDIT = "STORE_CREDIT"
+
+
+class StorePlatform(str, Enum):
+    SHOPIFY = "SHOPIFY"
+    WOOCOMMERCE = "WOOCOMMERCE"
+
+
+class CountOrdersOn(str, Enum):
+    """Which Shopify webhook counts an order: its creation or its payment."""
+
+    CREATED = "CREATED"
+    PAID = "PAID"
+
+
+class DeliveryOutcome(str, Enum):
+    RECORDED = "RECORDED"
+    DUPLICATE = "DUPLICATE"
+    IGNORED = "IGNORED"
+    REJECTED = "REJECTED"

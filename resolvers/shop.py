@@ -12,6 +12,8 @@ from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import Plan
 from resolvers.permissions import IsAdmin, IsAnyRole
+from resolvers.stores.queries import store_connections_of
+from resolvers.stores.types import StoreConnection
 
 
 @strawberry.type
@@ -49,6 +51,13 @@ class Shop:
     )
     def widget_secret(self) -> str:
         return self.row.widget_secret
+
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The Shopify and WooCommerce stores whose webhooks count, oldest first.",
+    )
+    async def store_connections(self) -> list[StoreConnection]:
+        return await store_connections_of(self.row.id)
 
 
 @strawberry.type
