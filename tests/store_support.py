@@ -150,4 +150,5 @@ async def connect(
         )
     )["connectStore"]
     assert payload["userErrors"] == [], payload["userErrors"]
-    return Store(shop, platform, domain, secret, payload["storeConnection"]["id"])
+    connection = payload["storeConnection"]
+    return Store(shop, platform, connection["domain"], secret, connection["id"])
