@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     signed.add_argument("--secret", required=True, help="the secret given to connectStore")
     signed.add_argument("--webhook-id", default=None, help="default: made from file and topic")
     signed.add_argument("--url", default="http://127.0.0.1:8000", help="the server's address")
+    signed.add_argument(
+        "--now", action="store_true", help="send a copy whose times are now (a new order)"
+    )
 
     sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
     sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time (default: now)")
@@ -158,6 +161,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
                 secret=args.secret,
                 webhook_id=args.webhook_id,
                 base_url=args.url,
+                now=args.now,
             )
         )
 

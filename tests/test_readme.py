@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-TOUR = README[README.index("## A five-minute tour") : README.index("## Command line")]
+TOUR = README[README.index("## A five-minute tour") : README.index("### Connect your store")]
 BLOCKS = re.findall(r"```graphql\n(.*?)```", TOUR, flags=re.S)
 PLACEHOLDER_ID = re.compile(r'"gid://milestones/MilestoneRule/\d+"')
 
