@@ -76,7 +76,7 @@ async def connect_store(
     sealed = box.seal(secret)
     if not box.encrypts:
         log.warning("store secret stored without encryption: STORE_SECRET_KEY is not set")
-    taken = DomainError.one("INVALID", f"{domain} is connected to another shop.", ("domain",))
+    taken = DomainError.one("INVALID", "This store is connected to another shop.", ("domain",))
     try:
         async with in_transaction():
             existing = await StoreConnection.filter(platform=platform.value, domain=domain).first()

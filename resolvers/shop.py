@@ -44,6 +44,17 @@ class Shop:
     def created_at(self) -> datetime:
         return self.row.created_at
 
+    # Nullable, and its right checked before it reads anything (the resolver returns the
+    # awaitable): a role without the right gets this FORBIDDEN reported beside widgetSecret's,
+    # instead of the shop being nulled before this field is reached.
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The Shopify and WooCommerce stores whose webhooks count, oldest first "
+        "(null, with a FORBIDDEN error, for other roles than ADMIN).",
+    )
+    def store_connections(self) -> list[StoreConnection] | None:
+        return store_connections_of(self.row.id)  # type: ignore[return-value]
+
     @strawberry.field(
         permission_classes=[IsAdmin],
         description="Key of the storefront's customerDigest: hex HMAC-SHA256(widgetSecret, "
@@ -51,13 +62,6 @@ class Shop:
     )
     def widget_secret(self) -> str:
         return self.row.widget_secret
-
-    @strawberry.field(
-        permission_classes=[IsAdmin],
-        description="The Shopify and WooCommerce stores whose webhooks count, oldest first.",
-    )
-    async def store_connections(self) -> list[StoreConnection]:
-        return await store_connections_of(self.row.id)
 
 
 @strawberry.type
