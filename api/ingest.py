@@ -46,11 +46,33 @@ def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+async def _read_body(request: Request) -> bytes | None:
+    """The raw body, or None when it is over MAX_BODY_BYTES (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> JSONResponse:
+    return _refuse(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+
+
 async def shopify_webhook(request: Request) -> JSONResponse:
     headers = request.headers
+    body = await _read_body(request)
+    if body is None:
+        return _too_large()
     webhook_id = headers.get(shopify.WEBHOOK_ID_HEADER, "")
     return await _receive(
         request,
+        body,
         StorePlatform.SHOPIFY,
         signature=headers.get(shopify.SIGNATURE_HEADER),
         domain=woocommerce.site(headers.get(shopify.DOMAIN_HEADER)),
@@ -65,9 +87,11 @@ async def shopify_webhook(request: Request) -> JSONResponse:
 
 async def woocommerce_webhook(request: Request) -> JSONResponse:
     headers = request.headers
+    body = await _read_body(request)
+    if body is None:
+        return _too_large()
     signature = headers.get(woocommerce.SIGNATURE_HEADER)
     if signature is None and headers.get(woocommerce.TOPIC_HEADER) is None:
-        body = await request.body()
         if WOOCOMMERCE_PING.fullmatch(body.strip()):
             return JSONResponse({"ping": True})
     delivery_id = headers.get(woocommerce.DELIVERY_ID_HEADER, "")
@@ -75,6 +99,7 @@ async def woocommerce_webhook(request: Request) -> JSONResponse:
     # deliveries of one webhook in the same second share it: the body tells them apart.
     return await _receive(
         request,
+        body,
         StorePlatform.WOOCOMMERCE,
         signature=signature,
         domain=woocommerce.site(headers.get(woocommerce.SOURCE_HEADER)),
@@ -87,6 +112,7 @@ async def woocommerce_webhook(request: Request) -> JSONResponse:
 
 async def _receive(
     request: Request,
+    body: bytes,
     platform: StorePlatform,
     *,
     signature: str | None,
@@ -96,12 +122,6 @@ async def _receive(
     dedup: Callable[[bytes], str],
     mapper: Mapper,
 ) -> JSONResponse:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return _refuse(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return _refuse(413, "PAYLOAD_TOO_LARGE", f"The body is larger than {MAX_BODY_BYTES} bytes.")
     if not signature:
         return _refuse(401, "UNAUTHENTICATED", "The webhook is not signed.")
     connection = await connection_for(platform, domain)

@@ -404,3 +404,14 @@ async def test_a_connection_shows_when_it_last_received_a_delivery(shops):
     data = await shop.gql("query($id: ID!) { storeConnection(id: $id) { lastDeliveryAt } }", {"id": store.id})
     assert data["storeConnection"]["lastDeliveryAt"] is not None
     assert store.platform == StorePlatform.SHOPIFY and unique()
+
+
+async def test_a_body_over_the_limit_is_413_and_stores_nothing(shops, monkeypatch):
+    import api.ingest
+
+    monkeypatch.setattr(api.ingest, "MAX_BODY_BYTES", 1000)
+    shop = await shops()
+    store = await connect(shop)
+    response = await store.send("orders/create", shopify_order(7900000001, 23))
+    assert response.status_code == 413
+    assert await stored(shop) == (0, 0)
