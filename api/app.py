@@ -23,6 +23,7 @@ from api.graphiql import graphiql_assets
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.http_errors import internal_error
+from api.ingest import shopify_webhook, woocommerce_webhook
 from api.log_format import logging_config
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
@@ -30,6 +31,7 @@ from api.settings import Settings
 from api.sweeper import Sweeper
 from api.widget_routes import widget_routes
 from engine.services import telemetry
+from engine.services.store_secrets import SecretBox
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")
@@ -93,10 +95,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             WebSocketRoute("/graphql", graphql),
             graphiql_assets(),
             *widget_routes(),
+            Route("/ingest/shopify", shopify_webhook, methods=["POST"]),
+            Route("/ingest/woocommerce", woocommerce_webhook, methods=["POST"]),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.store_secrets = SecretBox(settings.store_secret_key)
     return app

@@ -54,6 +54,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("query", "webhookEndpoints"): ADMIN,
     ("query", "apiKeys"): ADMIN,
     ("query", "widget"): ALL,
+    ("query", "storeConnection"): ADMIN,
     ("mutation", "createMilestoneRule"): ADMIN,
     ("mutation", "updateMilestoneRule"): ADMIN,
     ("mutation", "activateMilestoneRule"): ADMIN,
@@ -75,6 +76,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("mutation", "createApiKey"): ADMIN,
     ("mutation", "revokeApiKey"): ADMIN,
     ("mutation", "rotateWidgetSecret"): ADMIN,
+    ("mutation", "connectStore"): ADMIN,
+    ("mutation", "disconnectStore"): ADMIN,
     ("subscription", "rewardEvents"): ADMIN_PARTNER,
 }
 
@@ -145,12 +148,18 @@ SAMPLES: dict[str, Sample] = {
     "createApiKey": Sample(lambda v: {"role": "ADMIN", "name": "Escalated"}),
     "revokeApiKey": Sample(lambda v: {"id": v.key_to_revoke}, NOT_FOUND),
     "rotateWidgetSecret": Sample(lambda v: {}),
+    "storeConnection": Sample(lambda v: {"id": v.store}, ABSENT),
+    # Another shop naming the victim's store is refused; the victim itself may reconnect it.
+    "connectStore": Sample(lambda v: {"input": {
+        "platform": "SHOPIFY", "domain": f"victim-{v.shop.id}.myshopify.com", "secret": "a-new-secret"}}),
+    "disconnectStore": Sample(lambda v: {"id": v.store_to_disconnect}, NOT_FOUND),
 }
 
 # Fields below the root with rights of their own: who may read them.
 NESTED_ACCESS: dict[str, frozenset[Role]] = {
     "widgetSecret": ADMIN,  # Shop.widgetSecret
     "history": ADMIN_PARTNER,  # MilestoneRule.history: who changed the rule
+    "storeConnections": ADMIN,  # Shop.storeConnections
 }
 
 # Levels of fields selected under each root field: deep enough to reach rewards and rules
