@@ -20,9 +20,10 @@ RULE_COLUMNS = (
     " r.reward_expiry_days, r.counting_periods, r.version"
 )
 LIVE = "('ACTIVE', 'PAUSED')"
-# Past this many rules the cache starts afresh; a shop has tens of rules, not thousands.
+# Rules with their ladders, kept by this process for as long as their version is current (every
+# change to a rule or its milestones bumps it). Past this many the cache starts afresh.
 MAX_CACHED = 5000
-_ladders: dict[int, tuple[int, Ladder]] = {}
+_rules: dict[int, Rule] = {}
 
 
 def milestone_of(row: Any, reward: Any = None) -> Milestone:
@@ -137,7 +138,8 @@ def with_state(
 
 
 def with_ladders(rule_rows: list[Any]) -> Work[list[Rule]]:
-    """Rules from their rows, their ladders from the cache or one statement for the rest."""
+    """Rules from their rows: from this process's cache when their version is the one cached,
+    else built with their ladders (one statement for all of those)."""
     missing = [int(r["id"]) for r in rule_rows if _cached(int(r["id"]), int(r["version"])) is None]
     if missing:
         rows = yield Fetch(
@@ -148,17 +150,17 @@ def with_ladders(rule_rows: list[Any]) -> Work[list[Rule]]:
         found: dict[int, list[Milestone]] = {rule_id: [] for rule_id in missing}
         for row in rows:
             found[int(row["rule_id"])].append(milestone_of(row))
-        versions = {int(r["id"]): int(r["version"]) for r in rule_rows}
-        if len(_ladders) + len(found) > MAX_CACHED:
-            _ladders.clear()
-        for rule_id, milestones in found.items():
-            _ladders[rule_id] = (versions[rule_id], Ladder.of(milestones))
-    return [rule_of(row, _ladders[int(row["id"])][1]) for row in rule_rows]
+        if len(_rules) + len(found) > MAX_CACHED:
+            _rules.clear()
+        for row in rule_rows:
+            if int(row["id"]) in found:
+                _rules[int(row["id"])] = rule_of(row, Ladder.of(found[int(row["id"])]))
+    return [_rules[int(row["id"])] for row in rule_rows]
 
 
-def _cached(rule_id: int, version: int) -> Ladder | None:
-    cached = _ladders.get(rule_id)
-    return cached[1] if cached is not None and cached[0] == version else None
+def _cached(rule_id: int, version: int) -> Rule | None:
+    cached = _rules.get(rule_id)
+    return cached if cached is not None and cached.version == version else None
 
 
 def live(shop_id: int | None, types: Iterable[RuleType]) -> Work[list[Rule]]:
