@@ -14,11 +14,13 @@ from engine.core.activities import ID_FIELD, Activity, ActivityInput, validate
 from engine.core.decisions import Decision
 from engine.core.errors import DomainError
 from engine.core.evaluation import Context, decide
+from engine.core.grants import Grant
 from engine.services import clock, event_log, telemetry
 from engine.store import activities, customers, decisions, driver
 from engine.store.driver import Work
 from engine.store.state import load
 from models import Activity as ActivityRow
+from models import IssuedReward as IssuedRewardRow
 from models import Shop
 
 
@@ -28,8 +30,10 @@ class RecordResult:
     customer_id: int
     duplicate: bool
     issued_reward_ids: list[int] = field(default_factory=list)
-    # The row as stored, for callers that show it; None for a duplicate (read the first one).
+    # The rows as stored, for callers that show them without reading them back; None for a
+    # duplicate (read the first one's).
     stored: ActivityRow | None = None
+    issued: list[IssuedRewardRow] | None = None
 
 
 async def record_activity(shop: Shop, data: ActivityInput) -> RecordResult:
@@ -73,8 +77,18 @@ def _record(
         external_id=activity.external_id, payload=activity.payload, payload_hash=activity.payload_hash,
         occurred_at=activity.occurred_at, recorded_at=context.now,
     )
-    issued = [written.reward_ids[g] for g in decision.grants]
-    return RecordResult(activity_id, customer.id, False, issued, row), decision, written.last_seq
+    issued = [_issued_row(shop_id, grant, written.reward_ids[grant]) for grant in decision.grants]
+    result = RecordResult(activity_id, customer.id, False, [r.id for r in issued], row, issued)
+    return result, decision, written.last_seq
+
+
+def _issued_row(shop_id: int, grant: Grant, reward_id: int) -> IssuedRewardRow:
+    return IssuedRewardRow(
+        id=reward_id, shop_id=shop_id, customer_id=grant.customer_id, rule_id=grant.rule_id,
+        milestone_id=grant.milestone.id, activity_id=grant.activity_id, grant_key=str(grant.key),
+        kind=grant.reward.kind.value, reward=grant.reward.to_json(), status=grant.status.value,
+        code=grant.code, expires_at=grant.expires_at, issued_at=grant.issued_at,
+    )
 
 
 def _duplicate(shop_id: int, activity: Activity) -> Work[RecordResult]:

@@ -8,10 +8,12 @@ returns:
         ...
         return result
 
-On SQLite the whole generator runs in one call on aiosqlite's thread: BEGIN IMMEDIATE, every
-statement and COMMIT in one hop, where each await would otherwise be a hop of its own (about
-100 µs). On PostgreSQL it runs on one pooled asyncpg connection inside a transaction, one round
-trip per statement: asyncpg has no pipelining of parameterized statements.
+On SQLite the whole generator runs in one call on aiosqlite's thread, where each await would
+otherwise be a hop of its own (about 100 µs). Units of work that wait meanwhile share one
+transaction, each in a savepoint of its own: one unit's failure undoes only that unit, and
+the commit is paid once for all of them. On PostgreSQL a unit runs on one pooled asyncpg
+connection inside a transaction, one round trip per statement: asyncpg has no pipelining of
+parameterized statements.
 
 A transaction that meets a concurrent one (PostgreSQL deadlock or serialization failure,
 SQLite's busy lock, a unique key another transaction took first, a `Conflict` the work raises)
@@ -103,15 +105,61 @@ async def run(work: Callable[[], Work[T]], *, label: str = "work") -> T:
 async def _run_once(work: Callable[[], Work[T]]) -> T:
     client = connections.get("default")
     if is_sqlite(client):
-        # The lock Tortoise's own transactions and queries take on its one connection.
-        async with client._lock:
-            if client._connection is None:
-                await client.create_connection(with_db=True)
-            connection = client._connection
-            return await connection._execute(_run_sqlite, connection._conn, work())
+        return await _commits_for(client).run(work())
     async with client.acquire_connection() as connection:
         async with connection.transaction():
             return await _run_postgres(connection, work())
+
+
+# Units of work one SQLite transaction takes at most.
+GROUP = 64
+
+
+class _GroupCommit:
+    """SQLite's one connection, shared by the units of work waiting for it: whoever finds it
+    free takes every unit queued, and runs them in one transaction, each in a savepoint."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.queue: list[tuple[Work, asyncio.Future]] = []
+        self.draining = False
+
+    async def run(self, work: Work[T]) -> T:
+        future = asyncio.get_running_loop().create_future()
+        self.queue.append((work, future))
+        if not self.draining:
+            self.draining = True
+            asyncio.get_running_loop().create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.queue:
+                group, self.queue = self.queue[:GROUP], self.queue[GROUP:]
+                try:
+                    # The lock Tortoise's own transactions and queries take on its connection.
+                    async with self.client._lock:
+                        if self.client._connection is None:
+                            await self.client.create_connection(with_db=True)
+                        connection = self.client._connection
+                        outcomes = await connection._execute(_run_sqlite, connection._conn, [w for w, _ in group])
+                except BaseException as error:  # noqa: BLE001 - the commit failed: every unit did
+                    outcomes = [(False, error)] * len(group)
+                for (_, future), (done, value) in zip(group, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(value) if done else future.set_exception(value)
+        finally:
+            self.draining = False
+
+
+_groups: dict[int, _GroupCommit] = {}
+
+
+def _commits_for(client: Any) -> _GroupCommit:
+    group = _groups.get(id(client))
+    if group is None or group.client is not client:
+        group = _groups[id(client)] = _GroupCommit(client)
+    return group
 
 
 async def run_in(connection: Any, work: Work[T]) -> T:
@@ -137,15 +185,25 @@ async def run_in(connection: Any, work: Work[T]) -> T:
         work.close()
 
 
-def _run_sqlite(connection: sqlite3.Connection, work: Work[T]) -> T:
+def _run_sqlite(connection: sqlite3.Connection, works: list[Work]) -> list[tuple[bool, Any]]:
+    """Each unit of work in a savepoint of one transaction: (True, its result) or (False, its
+    error), when the transaction commits."""
     connection.execute("BEGIN IMMEDIATE")
+    outcomes: list[tuple[bool, Any]] = []
     try:
-        result = _drive_sqlite(connection, work)
+        for work in works:
+            connection.execute("SAVEPOINT unit")
+            try:
+                outcomes.append((True, _drive_sqlite(connection, work)))
+            except Exception as error:  # noqa: BLE001 - that unit's, handed to its caller
+                connection.execute("ROLLBACK TO unit")
+                outcomes.append((False, error))
+            connection.execute("RELEASE unit")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
-    return result
+    return outcomes
 
 
 def _drive_sqlite(connection: sqlite3.Connection, work: Work[T]) -> T:

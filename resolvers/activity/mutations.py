@@ -53,7 +53,7 @@ class RecordActivityPayload:
     async def issued_rewards(self) -> list[IssuedReward]:
         if self.result is None or not self.result.issued_reward_ids:
             return []
-        rows = await RewardRow.filter(id__in=self.result.issued_reward_ids).order_by("id")
+        rows = self.result.issued or await RewardRow.filter(id__in=self.result.issued_reward_ids).order_by("id")
         return [IssuedReward(row=r) for r in rows]
 
     @strawberry.field
