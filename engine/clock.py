@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+# The ends of the calendar a datetime can hold, in UTC.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 _source: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -14,11 +18,28 @@ def now() -> datetime:
     return _source()
 
 
+class OutOfCalendar(ValueError):
+    """A time that has no UTC equivalent between years 1 and 9999."""
+
+
 def as_utc(value: datetime) -> datetime:
-    """Interpret a naive datetime as UTC and convert an aware one to UTC."""
+    """Interpret a naive datetime as UTC and convert an aware one to UTC. Raises
+    OutOfCalendar when the conversion leaves the calendar (0001-01-01T00:00:00+14:00)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise OutOfCalendar(f"{value.isoformat()} is outside the years 1 to 9999 in UTC") from None
+
+
+def shifted(value: datetime, days: int) -> datetime:
+    """`value` moved by whole `days`, held at the ends of the calendar instead of overflowing:
+    a cutoff 10^12 days back is simply before everything."""
+    try:
+        return value + timedelta(days=days)
+    except OverflowError:
+        return EARLIEST if days < 0 else LATEST
 
 
 @contextmanager

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from engine import codes
+from engine import clock, codes
 from engine.enums import CODE_REWARDS, RewardKind
 from engine.rulebook import RuleRef
 from models import sql
@@ -28,5 +28,5 @@ def new_reward(rule: RuleRef, milestone: dict[str, Any], now: datetime) -> NewRe
     code = codes.new_code() if kind in CODE_REWARDS else None
     expires_at = None
     if code and rule.reward_expiry_days:
-        expires_at = now + timedelta(days=rule.reward_expiry_days)
+        expires_at = clock.shifted(now, rule.reward_expiry_days)
     return NewReward(kind, definition, code, expires_at)

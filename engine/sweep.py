@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
@@ -152,7 +152,7 @@ async def _sweep_rule(
     result: SweepResult, should_stop, shop_id: int, rule: RuleRef, milestones, one_by_one: bool
 ) -> None:
     """Customers idle for at least the smallest threshold, a page at a time."""
-    cutoff = result.as_of - timedelta(days=int(milestones[0]["threshold"]))
+    cutoff = clock.shifted(result.as_of, -int(milestones[0]["threshold"]))
     last = 0
     while True:
         if should_stop():

@@ -8,6 +8,7 @@ import binascii
 import strawberry
 
 from engine.errors import not_found
+from resolvers.error_codes import bad_input
 
 PREFIX = "gid://milestones/"
 
@@ -45,4 +46,13 @@ def pk_of(type_name: str, value: str, what: str, field: tuple = ("id",)) -> int:
     pk = decode(type_name, value)
     if pk is None:
         raise not_found(what, field)
+    return pk
+
+
+def argument_pk(type_name: str, value: str, argument: str = "id") -> int:
+    """The primary key in a query argument's global id; BAD_USER_INPUT when the argument is
+    not a global id of `type_name` (an unknown one of the right form is the caller's null)."""
+    pk = decode(type_name, value)
+    if pk is None:
+        raise bad_input(f"`{argument}` is not a {type_name} id ({PREFIX}{type_name}/<number>).")
     return pk

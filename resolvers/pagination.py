@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from tortoise.queryset import QuerySet
 
+from resolvers.error_codes import bad_input
 from resolvers.ids import decode_cursor, encode_cursor
 
 T = TypeVar("T")
@@ -48,9 +48,7 @@ class Connection(Generic[T]):
 def check_page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}.", extensions={"code": "INVALID"}
-        )
+        raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     return size
 
 
@@ -59,7 +57,7 @@ def parse_after(after: str | None) -> int | None:
         return None
     value = decode_cursor(after)
     if value is None:
-        raise GraphQLError("`after` is not a valid cursor.", extensions={"code": "INVALID"})
+        raise bad_input("`after` is not a valid cursor.")
     return value
 
 

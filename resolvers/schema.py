@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
@@ -9,6 +11,7 @@ from strawberry.tools import merge_types
 from resolvers.activity.mutations import ActivityMutation
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
+from resolvers.error_codes import StandardErrorCodes, label_syntax_errors
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
 from resolvers.execution import ExecutionContext
@@ -19,6 +22,7 @@ from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
+from resolvers.times import DATETIME
 from resolvers.webhooks.mutations import WebhookMutation
 from resolvers.webhooks.queries import WebhookQuery
 from resolvers.widget import WidgetQuery
@@ -40,6 +44,7 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         """Unexpected errors are logged, with their request id, where they are masked."""
+        label_syntax_errors(errors)
 
 
 schema = Schema(
@@ -47,8 +52,10 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     execution_context_class=ExecutionContext,
+    scalar_overrides={datetime: DATETIME},
     extensions=[
         MaskUnexpectedErrors,
+        StandardErrorCodes,
         OperationFacts,
         OperationLimits,
         lambda: ParserCache(maxsize=512),

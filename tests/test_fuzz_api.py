@@ -128,7 +128,7 @@ def test_no_generated_operation_breaks_the_server(case, server):
         codes = {
             (e.get("extensions") or {}).get("code") for e in response.json().get("errors") or []
         }
-        assert "INTERNAL" not in codes, response.text
+        assert "INTERNAL_SERVER_ERROR" not in codes, response.text
 
 
 def test_server_logged_no_unexpected_error(server, pytestconfig):

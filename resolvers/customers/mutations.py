@@ -6,7 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from engine.clock import as_utc
+from engine import clock
+from engine.activities import EARLIEST
 from engine.errors import DomainError
 from engine.redeeming import redeem_reward
 from engine.sweep import run_sweep
@@ -15,6 +16,7 @@ from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin, IsAdminOrPartner
+from resolvers.times import input_time
 
 
 @strawberry.type
@@ -30,6 +32,15 @@ class RunInactivitySweepPayload:
     expired: int = strawberry.field(description="Code rewards expired.")
     customers_scanned: int
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def sweep_time(as_of) -> datetime | None:
+    """The sweep's `asOf`, UTC. Before 1970 no activity exists (DESIGN §4), so no customer
+    can be idle and no code can be due: such a time is a mistake, not a request."""
+    moment = input_time(as_of, ("asOf",))
+    if moment is not None and moment < EARLIEST:
+        raise DomainError.one("INVALID", "asOf is before 1970: no activity is that old.", ("asOf",))
+    return moment
 
 
 @strawberry.type
@@ -53,7 +64,14 @@ class RewardMutation:
     async def run_inactivity_sweep(
         self, info: Info, as_of: datetime | None = None
     ) -> RunInactivitySweepPayload:
-        result = await run_sweep(as_of=as_utc(as_of) if as_of else None, shop_id=info.context.shop.id)
+        try:
+            moment = sweep_time(as_of)
+        except DomainError as error:
+            return RunInactivitySweepPayload(
+                as_of=clock.now(), granted=0, expired=0, customers_scanned=0,
+                user_errors=user_errors(error, prefix=None),
+            )
+        result = await run_sweep(as_of=moment, shop_id=info.context.shop.id)
         return RunInactivitySweepPayload(
             as_of=result.as_of,
             granted=result.granted,

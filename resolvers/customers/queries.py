@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 
 from models import Customer as CustomerRow
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.types import Customer
+from resolvers.error_codes import bad_input
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 
@@ -30,11 +30,11 @@ class CustomerQuery:
         self, info: Info, id: strawberry.ID | None = None, external_id: str | None = None
     ) -> Customer | None:
         if (id is None) == (external_id is None):
-            raise GraphQLError("Give exactly one of `id` and `externalId`.", extensions={"code": "INVALID"})
+            raise bad_input("Give exactly one of `id` and `externalId`.")
         shop_id = info.context.shop.id
         if id is not None:
-            pk = ids.decode("Customer", id)
-            row = await CustomerRow.get_or_none(id=pk, shop_id=shop_id) if pk else None
+            pk = ids.argument_pk("Customer", id)
+            row = await CustomerRow.get_or_none(id=pk, shop_id=shop_id)
         else:
             row = await CustomerRow.get_or_none(external_id=external_id, shop_id=shop_id)
         return Customer(row=row) if row else None

@@ -36,8 +36,6 @@ class RuleQuery:
 
     @strawberry.field(permission_classes=[IsAdminOrPartner])
     async def milestone_rule(self, info: Info, id: strawberry.ID) -> MilestoneRule | None:
-        pk = ids.decode("MilestoneRule", id)
-        if pk is None:
-            return None
+        pk = ids.argument_pk("MilestoneRule", id)
         row = await RuleRow.get_or_none(id=pk, shop_id=info.context.shop.id)
         return MilestoneRule(row=row) if row else None
