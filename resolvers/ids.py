@@ -17,14 +17,20 @@ def encode(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(f"{PREFIX}{type_name}/{pk}")
 
 
-def decode(type_name: str, value: str) -> int | None:
-    """The primary key in a global id of `type_name`, or None when it is not one."""
+def parse(value: str) -> tuple[str, int] | None:
+    """The type name and primary key of a global id, or None when it is not one."""
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return None
     kind, _, raw = value[len(PREFIX) :].partition("/")
-    if kind != type_name or not raw.isdigit() or len(raw) > 18:
+    if not kind or not raw.isdigit() or len(raw) > 18:
         return None
-    return int(raw)
+    return kind, int(raw)
+
+
+def decode(type_name: str, value: str) -> int | None:
+    """The primary key in a global id of `type_name`, or None when it is not one."""
+    parsed = parse(value)
+    return parsed[1] if parsed is not None and parsed[0] == type_name else None
 
 
 def encode_cursor(value: int) -> str:

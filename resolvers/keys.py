@@ -13,12 +13,13 @@ from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import Role
 from resolvers.errors import UserError, user_errors
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdmin
 
 
 @strawberry.type(description="A bearer key of the shop. Its secret is never shown again.")
-class ApiKey:
+class ApiKey(Node):
     row: strawberry.Private[KeyRow]
 
     @strawberry.field

@@ -18,6 +18,7 @@ from resolvers.execution import ExecutionContext
 from resolvers.keys import KeyMutation, KeyQuery
 from resolvers.limits import OperationLimits
 from resolvers.masking import MaskUnexpectedErrors
+from resolvers.nodes import NodeQuery
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
@@ -28,7 +29,7 @@ from resolvers.webhooks.queries import WebhookQuery
 from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
-    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery, WidgetQuery
+    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery, WidgetQuery, NodeQuery
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation

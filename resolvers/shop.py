@@ -11,11 +11,12 @@ from models import Shop as ShopRow
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import Plan
+from resolvers.node import Node
 from resolvers.permissions import IsAdmin, IsAnyRole
 
 
 @strawberry.type
-class Shop:
+class Shop(Node):
     row: strawberry.Private[ShopRow]
 
     @strawberry.field

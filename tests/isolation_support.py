@@ -63,6 +63,7 @@ class Victim:
     endpoint_to_enable: str
     endpoint_to_delete: str
     key_to_revoke: str
+    every_id: dict[str, str]  # a global id of each type the shop holds, by type name
 
 
 async def build_victim(shop: TestShop) -> Victim:
@@ -88,6 +89,7 @@ async def build_victim(shop: TestShop) -> Victim:
         )
         endpoints.append(data["createWebhookEndpoint"]["webhookEndpoint"]["id"])
     spare = await keys.create_key(shop.shop, Role.PARTNER, "victim spare")
+    every_id = await one_id_of_each_type(shop.id)
     return Victim(
         shop=shop,
         active_rule=active["id"],
@@ -99,7 +101,18 @@ async def build_victim(shop: TestShop) -> Victim:
         endpoint_to_enable=endpoints[0],
         endpoint_to_delete=endpoints[1],
         key_to_revoke=ids.encode("ApiKey", spare.key.id),
+        every_id=every_id,
     )
+
+
+async def one_id_of_each_type(shop_id: int) -> dict[str, str]:
+    """A global id of each type the shop has a row of, by GraphQL type name."""
+    rows = await snapshot(shop_id)
+    found = {"Shop": ids.encode("Shop", shop_id)}
+    for table, type_name in _GID_TYPES.items():
+        if rows.get(table):
+            found[type_name] = ids.encode(type_name, rows[table][0]["id"])
+    return found
 
 
 def _models() -> list[Any]:
@@ -158,8 +171,9 @@ async def introspect(shop: TestShop) -> GraphQLSchema:
     return build_client_schema(await shop.gql(get_introspection_query()))
 
 
-def selection(type_: Any, depth: int) -> str:
-    """Every field reachable without a required argument, `depth` levels down."""
+def selection(type_: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+    """Every field reachable without a required argument, `depth` levels down (through an
+    interface, when `schema` is given, each implementation's leaves too)."""
     named = get_named_type(type_)
     if is_leaf_type(named):
         return ""
@@ -168,13 +182,37 @@ def selection(type_: Any, depth: int) -> str:
     if isinstance(named, GraphQLUnionType):
         members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
         return "{ __typename " + members + " }"
+    if isinstance(named, GraphQLInterfaceType) and schema is not None:
+        # Each implementation's own fields, one level down: enough to show whose object it
+        # is, within the token limit for a dozen types. A name with another type in another
+        # implementation gets an alias, or the two would conflict.
+        members_of = schema.get_possible_types(named)
+        types_of: dict[str, set[str]] = {}
+        for member in members_of:
+            for name, field in member.fields.items():
+                types_of.setdefault(name, set()).add(str(field.type))
+        clashing = {name for name, kinds in types_of.items() if len(kinds) > 1}
+        members = " ".join(
+            f"... on {m.name} {{ {_member_fields(m, clashing)} }}" for m in members_of
+        )
+        return "{ __typename " + " ".join(named.fields) + " " + members + " }"
     assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)), named
     parts = []
     for name, field in named.fields.items():
         if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
             continue
-        parts.append(f"{name} {selection(field.type, depth - 1)}".strip())
+        parts.append(f"{name} {selection(field.type, depth - 1, schema)}".strip())
     return "{ " + " ".join(parts) + " }"
+
+
+def _member_fields(type_: GraphQLObjectType, clashing: set[str]) -> str:
+    parts = []
+    for name, field in type_.fields.items():
+        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+            continue
+        alias = f"{type_.name}_{name}: " if name in clashing else ""
+        parts.append(f"{alias}{name} {selection(field.type, 0)}".strip())
+    return " ".join(parts)
 
 
 def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, Any], depth: int) -> str:
@@ -192,4 +230,4 @@ def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, A
     passed = ", ".join(f"{a}: ${a}" for a in variables)
     head = f"{kind}({declared})" if declared else kind
     call = f"{name}({passed})" if passed else name
-    return f"{head} {{ {call} {selection(field.type, depth)} }}"
+    return f"{head} {{ {call} {selection(field.type, depth, schema)} }}"

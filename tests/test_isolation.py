@@ -54,6 +54,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("query", "webhookEndpoints"): ADMIN,
     ("query", "apiKeys"): ADMIN,
     ("query", "widget"): ALL,
+    ("query", "node"): ALL,
+    ("query", "nodes"): ALL,
     ("mutation", "createMilestoneRule"): ADMIN,
     ("mutation", "updateMilestoneRule"): ADMIN,
     ("mutation", "activateMilestoneRule"): ADMIN,
@@ -82,6 +84,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
 ABSENT = "absent"  # the field is null
 NOT_FOUND = "not found"  # the payload's userErrors say NOT_FOUND
 OWN = "own"  # the operation runs on the caller's own shop
+ALL_NULL = "all null"  # the field is a list of nulls
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,8 @@ SAMPLES: dict[str, Sample] = {
     "webhookEndpoints": Sample(lambda v: {"first": 100}),
     "apiKeys": Sample(lambda v: {"first": 100, "includeRevoked": True}),
     "widget": Sample(_widget_args, ABSENT),
+    "node": Sample(lambda v: {"id": v.active_rule}, ABSENT),
+    "nodes": Sample(lambda v: {"ids": list(v.every_id.values())}, ALL_NULL),
     "createMilestoneRule": Sample(lambda v: {"input": _rule()}),
     "updateMilestoneRule": Sample(
         lambda v: {"id": v.rule_to_update, "input": {"name": "Renamed"}}, NOT_FOUND
@@ -230,6 +235,8 @@ async def test_no_role_and_no_other_shop_reaches_what_it_may_not(shops, pytestco
                 problems.append(f"{name} as another shop's {role.value}: {body}")
             if sample.from_another_shop == ABSENT and (body.get("data") or {}).get(name) is not None:
                 problems.append(f"{name} as another shop's {role.value}: not null: {body}")
+            if sample.from_another_shop == ALL_NULL and any((body.get("data") or {}).get(name) or [None]):
+                problems.append(f"{name} as another shop's {role.value}: not all null: {body}")
             if sample.from_another_shop == NOT_FOUND and "NOT_FOUND" not in _user_error_codes(body, name):
                 problems.append(f"{name} as another shop's {role.value}: not NOT_FOUND: {body}")
 
@@ -300,3 +307,61 @@ async def test_fields_below_the_root_follow_their_own_rights(shops, pytestconfig
         pytestconfig,
         f"nested rights: {calls} calls, {len(expected)} field × role refusals seen",
     )
+
+
+# What `node` and `nodes` show each role: the types its root fields reach (resolvers/nodes.py).
+NODE_TYPES_BY_ROLE = {
+    Role.ADMIN: None,  # every type
+    Role.PARTNER: {
+        "Shop", "MilestoneRule", "Milestone", "MilestoneRuleChange", "Customer", "Activity",
+        "LedgerEntry", "IssuedReward", "RewardEvent",
+    },
+    Role.STOREFRONT: {"Shop"},
+}
+
+
+async def test_node_and_nodes_answer_each_role_only_its_types_and_another_shop_nothing(shops):
+    victim = await build_victim(await shops())
+    intruder = await shops()
+    every = victim.every_id
+    assert {"ApiKey", "WebhookEndpoint", "IssuedReward", "RewardEvent", "LedgerEntry"} <= set(every)
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+    one = "query($id: ID!) { node(id: $id) { __typename id } }"
+    for role, readable in NODE_TYPES_BY_ROLE.items():
+        seen = (await victim.shop.gql(query, {"ids": list(every.values())}, role))["nodes"]
+        expected = [
+            {"__typename": t, "id": gid} if readable is None or t in readable else None
+            for t, gid in every.items()
+        ]
+        assert seen == expected, role
+        for type_name, gid in every.items():
+            alone = (await victim.shop.gql(one, {"id": gid}, role))["node"]
+            assert alone == (expected[list(every).index(type_name)]), (role, type_name)
+            assert (await intruder.gql(one, {"id": gid}, role))["node"] is None, (role, type_name)
+        assert (await intruder.gql(query, {"ids": list(every.values())}, role))["nodes"] == [None] * len(every)
+
+
+async def test_nodes_read_at_most_100_ids_and_a_malformed_id_is_bad_user_input(shops):
+    shop = await shops()
+    mine = (await shop.gql("{ shop { id } }"))["shop"]["id"]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    assert (await shop.gql(query, {"ids": [mine] * 100}))["nodes"] == [{"id": mine}] * 100
+    for ids in ([mine] * 101, [mine, "not-an-id"]):
+        body = await shop.raw(query, {"ids": ids})
+        assert body["data"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    unknown = ["gid://milestones/MilestoneRule/999999999", "gid://milestones/NoSuchType/1"]
+    assert (await shop.gql(query, {"ids": unknown}))["nodes"] == [None, None]
+
+
+async def test_nodes_cost_one_query_per_type_named(shops):
+    from tests.query_counter import count_queries
+
+    victim = await build_victim(await shops())
+    every = victim.every_id
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    with count_queries() as shop_only:  # the shop comes with the key: no query of its own
+        await victim.shop.gql(query, {"ids": [every["Shop"]]})
+    with count_queries() as all_types:
+        await victim.shop.gql(query, {"ids": list(every.values()) * 8})
+    assert len(all_types) - len(shop_only) == len(every) - 1

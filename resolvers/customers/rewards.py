@@ -12,13 +12,14 @@ from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import IssuedRewardStatus, RewardKind
 from resolvers.loaders import milestone_by_id, rule_by_id
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.types import Milestone, MilestoneRule
 
 
 @strawberry.type
-class IssuedReward:
+class IssuedReward(Node):
     row: strawberry.Private[RewardRow]
 
     @strawberry.field

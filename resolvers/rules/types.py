@@ -23,13 +23,14 @@ from resolvers.enums import (
     RuleChangeAction,
 )
 from resolvers.loaders import milestones_of_rule
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
 
 
 @strawberry.type
-class Milestone:
+class Milestone(Node):
     row: strawberry.Private[MilestoneRow]
     rule_type: strawberry.Private[RuleTypeEnum]
 
@@ -67,7 +68,7 @@ class Milestone:
 
 
 @strawberry.type
-class MilestoneRuleChange:
+class MilestoneRuleChange(Node):
     row: strawberry.Private[ChangeRow]
 
     @strawberry.field
@@ -94,7 +95,7 @@ class MilestoneRuleChange:
 
 
 @strawberry.type
-class MilestoneRule:
+class MilestoneRule(Node):
     row: strawberry.Private[RuleRow]
 
     @strawberry.field
