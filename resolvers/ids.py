@@ -47,6 +47,25 @@ def decode_cursor(cursor: str) -> int | None:
     return int(raw[2:])
 
 
+def encode_keyset_cursor(order: str, value: str, pk: int) -> str:
+    """A cursor of a page sorted by something other than id: the sort, its value, the id."""
+    return base64.urlsafe_b64encode(f"k:{order}:{pk}:{value}".encode()).decode().rstrip("=")
+
+
+def decode_keyset_cursor(cursor: str, order: str) -> tuple[str, int] | None:
+    """(value, id) of a cursor made for `order`; None for any other cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    kind, _, rest = raw.partition(":")
+    sort, _, rest = rest.partition(":")
+    pk, _, value = rest.partition(":")
+    if kind != "k" or sort != order or not pk.isdigit() or len(pk) > 18 or len(raw) > 200:
+        return None
+    return value, int(pk)
+
+
 def pk_of(type_name: str, value: str, what: str, field: tuple = ("id",)) -> int:
     """The primary key in a global id of `type_name`; NOT_FOUND (a user error) otherwise."""
     pk = decode(type_name, value)

@@ -22,16 +22,38 @@ from engine.enums import Role
 from engine.enums import RuleType as RuleTypeEnum
 from models import (
     Activity as ActivityRow,
+)
+from models import (
     ApiKey as KeyRow,
+)
+from models import (
     Customer as CustomerRow,
+)
+from models import (
     IssuedReward as RewardRow,
+)
+from models import (
     LedgerEntry as LedgerRow,
+)
+from models import (
     Milestone as MilestoneRow,
+)
+from models import (
     MilestoneRule as RuleRow,
+)
+from models import (
     RewardEvent as RewardEventRow,
+)
+from models import (
     RuleChange as ChangeRow,
+)
+from models import (
     Shop as ShopRow,
+)
+from models import (
     WebhookDelivery as DeliveryRow,
+)
+from models import (
     WebhookEndpoint as EndpointRow,
 )
 from resolvers import ids

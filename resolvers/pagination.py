@@ -89,6 +89,13 @@ def connection_of(
     key: str = "id",
 ) -> Connection[T]:
     edges = [Edge(cursor=encode_cursor(getattr(row, key)), node=to_node(row)) for row in rows]
+    return connection(edges, has_next, has_previous, count)
+
+
+def connection(
+    edges: list[Edge[T]], has_next: bool, has_previous: bool, count: Callable[[], Awaitable[int]]
+) -> Connection[T]:
+    """A page whose edges carry their own cursors (a keyset other than the id)."""
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from resolvers.activity.mutations import ActivityMutation
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
+from resolvers.customers.rewards import IssuedRewardQuery
 from resolvers.error_codes import StandardErrorCodes, label_syntax_errors
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
@@ -29,7 +30,8 @@ from resolvers.webhooks.queries import WebhookQuery
 from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
-    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery, WidgetQuery, NodeQuery
+    ShopQuery, RuleQuery, CustomerQuery, IssuedRewardQuery, EventQuery, WebhookQuery, KeyQuery,
+    WidgetQuery, NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation

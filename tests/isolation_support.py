@@ -171,6 +171,12 @@ async def introspect(shop: TestShop) -> GraphQLSchema:
     return build_client_schema(await shop.gql(get_introspection_query()))
 
 
+def _required(argument: Any) -> bool:
+    """Non-null without a default (graphql-core 3.3 keeps an introspected one in `default`)."""
+    has_default = argument.default_value is not Undefined or getattr(argument, "default", None) is not None
+    return is_non_null_type(argument.type) and not has_default
+
+
 def selection(type_: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
     """Every field reachable without a required argument, `depth` levels down (through an
     interface, when `schema` is given, each implementation's leaves too)."""
@@ -199,7 +205,7 @@ def selection(type_: Any, depth: int, schema: GraphQLSchema | None = None) -> st
     assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)), named
     parts = []
     for name, field in named.fields.items():
-        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+        if any(_required(a) for a in field.args.values()):
             continue
         parts.append(f"{name} {selection(field.type, depth - 1, schema)}".strip())
     return "{ " + " ".join(parts) + " }"
@@ -208,7 +214,7 @@ def selection(type_: Any, depth: int, schema: GraphQLSchema | None = None) -> st
 def _member_fields(type_: GraphQLObjectType, clashing: set[str]) -> str:
     parts = []
     for name, field in type_.fields.items():
-        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+        if any(_required(a) for a in field.args.values()):
             continue
         alias = f"{type_.name}_{name}: " if name in clashing else ""
         parts.append(f"{alias}{name} {selection(field.type, 0)}".strip())
@@ -221,7 +227,7 @@ def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, A
     field = root.fields[name]
     missing = [
         a for a, arg in field.args.items()
-        if is_non_null_type(arg.type) and arg.default_value is Undefined and a not in variables
+        if _required(arg) and a not in variables
     ]
     assert not missing, f"{name}: no sample for required argument(s) {missing}"
     unknown = set(variables) - set(field.args)

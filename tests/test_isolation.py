@@ -50,6 +50,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("query", "milestoneRule"): ADMIN_PARTNER,
     ("query", "customers"): ADMIN_PARTNER,
     ("query", "customer"): ADMIN_PARTNER,
+    ("query", "issuedRewards"): ADMIN_PARTNER,
     ("query", "rewardEvents"): ADMIN_PARTNER,
     ("query", "webhookEndpoints"): ADMIN,
     ("query", "apiKeys"): ADMIN,
@@ -113,6 +114,7 @@ SAMPLES: dict[str, Sample] = {
     "milestoneRule": Sample(lambda v: {"id": v.active_rule}, ABSENT),
     "customers": Sample(lambda v: {"first": 100}),
     "customer": Sample(lambda v: {"externalId": VICTIM_CUSTOMER}, ABSENT),
+    "issuedRewards": Sample(lambda v: {"first": 100}),
     "rewardEvents": Sample(lambda v: {"first": 100}),
     "webhookEndpoints": Sample(lambda v: {"first": 100}),
     "apiKeys": Sample(lambda v: {"first": 100, "includeRevoked": True}),
@@ -156,6 +158,7 @@ SAMPLES: dict[str, Sample] = {
 NESTED_ACCESS: dict[str, frozenset[Role]] = {
     "widgetSecret": ADMIN,  # Shop.widgetSecret
     "history": ADMIN_PARTNER,  # MilestoneRule.history: who changed the rule
+    "stats": ADMIN_PARTNER,  # MilestoneRule.stats: figures across the shop
 }
 
 # Levels of fields selected under each root field: deep enough to reach rewards and rules

@@ -27,6 +27,7 @@ from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
+from resolvers.rules.stats import MilestoneRuleStats
 
 
 @strawberry.type
@@ -149,6 +150,13 @@ class MilestoneRule(Node):
     @strawberry.field
     def updated_at(self) -> datetime:
         return self.row.updated_at
+
+    @strawberry.field(
+        permission_classes=[IsAdminOrPartner],
+        description="The rule's figures across the shop (not shown to storefront keys).",
+    )
+    def stats(self) -> MilestoneRuleStats | None:
+        return MilestoneRuleStats(row=self.row)
 
     @strawberry.field(description="The milestones, in order.")
     async def milestones(self, info: Info) -> list[Milestone]:
