@@ -20,13 +20,15 @@ from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
-from api.jsonlog import logging_config
 from api.http_errors import internal_error
+from api.jsonlog import logging_config
+from api.persisted_queries import PersistedQueries
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
 from api.sweeper import Sweeper
 from engine import telemetry
+from resolvers.allow_list import StorefrontOperations
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")
@@ -40,7 +42,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """The ASGI app. With `manage_database`, the lifespan migrates, connects and disconnects;
     tests that set the database up themselves pass False."""
     settings = settings or Settings.from_env()
-    graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15)
+    operations = StorefrontOperations.load(settings.storefront_operations_file, schema._schema)
+    persisted = PersistedQueries(known=operations.hashes())
+    graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15, persisted=persisted)
     limited = rate_limit(graphql, settings.rate_limit_per_second, settings.rate_limit_burst)
     protected = BodySizeLimit(BearerAuth(limited), settings.max_body_bytes)
 
@@ -93,4 +97,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.storefront_operations = operations
     return app

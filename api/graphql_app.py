@@ -1,16 +1,23 @@
-"""The Strawberry view: context per request, websocket authentication."""
+"""The Strawberry view: context per request, persisted queries and GET for queries only,
+websocket authentication."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from api.auth import token_from_params
 from api.live_sockets import live_sockets
+from api.persisted_queries import PersistedQueries, PersistedQueryError
 from engine.enums import Role
 from engine.keys import authenticate
 from resolvers.context import Context
@@ -28,8 +35,49 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
         await super().close(code, reason)
 
 
+def _refusal(sub_response, status: int, code: str, message: str) -> ExecutionResult:
+    sub_response.status_code = status
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
+
+    def __init__(self, *args, persisted: PersistedQueries | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.persisted = persisted or PersistedQueries()
+
+    def should_render_graphql_ide(self, request) -> bool:
+        # A persisted query sent with GET has no `query`, but it is no browser asking for
+        # GraphiQL (curl and others accept */*).
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def execute_single(
+        self, request, request_adapter, sub_response, context, root_value, request_data
+    ) -> ExecutionResult:
+        try:
+            found = self.persisted.lookup(request_data.query, request_data.extensions)
+        except PersistedQueryError as error:
+            return _refusal(sub_response, error.status, error.code, error.message)
+        if found is not None:
+            request_data = dataclasses.replace(request_data, query=found.query)
+        try:
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if isinstance(error.__cause__, InvalidOperationTypeError):
+                # GET is for queries, which a cache may keep; anything else changes state.
+                sub_response.headers["Allow"] = "POST"
+                return _refusal(
+                    sub_response, 405, "BAD_REQUEST", "Only queries may be sent with GET; use POST."
+                )
+            return _refusal(sub_response, error.status_code, "BAD_REQUEST", error.reason)
+        if found is not None and found.hash is not None and result.data is not None:
+            self.persisted.keep(found.hash, found.query)
+        return result
 
     async def get_context(self, request: Request | WebSocket, response) -> Context:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex

@@ -29,7 +29,19 @@ def _float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
+def _switch(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw in ("", "default"):
+        return default
+    if raw in ("1", "true", "on", "yes"):
+        return True
+    if raw in ("0", "false", "off", "no"):
+        return False
+    raise ValueError(f"{name} must be on or off, not {raw!r}")
+
+
 DEFAULT_DATABASE_URL = "sqlite://data/milestones.sqlite3"
+STOREFRONT_OPERATIONS = Path(__file__).with_name("storefront_operations.graphql")
 
 
 @dataclass(frozen=True)
@@ -48,11 +60,15 @@ class Settings:
     environment: str = "development"
     log_level: str = "INFO"
     shutdown_timeout_seconds: float = 30.0
+    # STOREFRONT keys may run only the operations of the file (resolvers/allow_list.py).
+    storefront_allow_list: bool = False
+    storefront_operations_file: Path = STOREFRONT_OPERATIONS
 
     @classmethod
     def from_env(cls) -> Settings:
         _load_dotenv()
         origins = os.environ.get("CORS_ORIGINS", "")
+        environment = os.environ.get("MILESTONES_ENV", "development")
         return cls(
             database_url=os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             sweep_interval_seconds=_float("SWEEP_INTERVAL_SECONDS", 300.0),
@@ -63,7 +79,11 @@ class Settings:
             rate_limit_burst=_int("RATE_LIMIT_BURST", 200),
             max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
-            environment=os.environ.get("MILESTONES_ENV", "development"),
+            environment=environment,
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
+            storefront_allow_list=_switch("STOREFRONT_ALLOW_LIST", environment == "production"),
+            storefront_operations_file=Path(
+                os.environ.get("STOREFRONT_OPERATIONS_FILE") or STOREFRONT_OPERATIONS
+            ),
         )

@@ -9,6 +9,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.activity.mutations import ActivityMutation
+from resolvers.allow_list import StorefrontAllowList
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
 from resolvers.customers.rewards import IssuedRewardQuery
@@ -61,6 +62,7 @@ schema = Schema(
         StandardErrorCodes,
         OperationFacts,
         OperationLimits,
+        StorefrontAllowList,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ],
