@@ -26,6 +26,7 @@ from api.persisted_queries import PersistedQueries
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
+from api.socket_limits import WebSocketMessageLimit
 from api.sweeper import Sweeper
 from engine import telemetry
 from resolvers.allow_list import StorefrontOperations
@@ -44,7 +45,13 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or Settings.from_env()
     operations = StorefrontOperations.load(settings.storefront_operations_file, schema._schema)
     persisted = PersistedQueries(known=operations.hashes())
-    graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15, persisted=persisted)
+    graphql = MilestonesGraphQL(
+        schema,
+        keep_alive=True,
+        keep_alive_interval=15,
+        persisted=persisted,
+        max_subscriptions_per_key=settings.max_subscriptions_per_key,
+    )
     limited = rate_limit(graphql, settings.rate_limit_per_second, settings.rate_limit_burst)
     protected = BodySizeLimit(BearerAuth(limited), settings.max_body_bytes)
 
@@ -90,7 +97,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/readyz", readyz_endpoint(db.tortoise_config(settings.database_url)["apps"])),
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", WebSocketMessageLimit(graphql, settings.ws_max_message_bytes)),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionResult
 from api.auth import token_from_params
 from api.live_sockets import live_sockets
 from api.persisted_queries import PersistedQueries, PersistedQueryError
+from api.socket_limits import LegacyWSHandler, TransportWSHandler
 from engine.enums import Role
 from engine.keys import authenticate
 from resolvers.context import Context
@@ -42,10 +43,19 @@ def _refusal(sub_response, status: int, code: str, message: str) -> ExecutionRes
 
 class MilestonesGraphQL(GraphQL):
     websocket_adapter_class = _WebSocketAdapter
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
-    def __init__(self, *args, persisted: PersistedQueries | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        persisted: PersistedQueries | None = None,
+        max_subscriptions_per_key: int = 0,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.persisted = persisted or PersistedQueries()
+        self.max_subscriptions_per_key = max_subscriptions_per_key
 
     def should_render_graphql_ide(self, request) -> bool:
         # A persisted query sent with GET has no `query`, but it is no browser asking for

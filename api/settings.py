@@ -57,6 +57,9 @@ class Settings:
     rate_limit_per_second: float = 50.0
     rate_limit_burst: int = 200
     max_body_bytes: int = 256 * 1024
+    # Websockets (api/socket_limits.py): one message's size, and subscriptions per key and process.
+    ws_max_message_bytes: int = 64 * 1024
+    max_subscriptions_per_key: int = 100
     environment: str = "development"
     log_level: str = "INFO"
     shutdown_timeout_seconds: float = 30.0
@@ -78,6 +81,8 @@ class Settings:
             rate_limit_per_second=_float("RATE_LIMIT_PER_SECOND", 50.0),
             rate_limit_burst=_int("RATE_LIMIT_BURST", 200),
             max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
+            ws_max_message_bytes=_int("WS_MAX_MESSAGE_BYTES", 64 * 1024),
+            max_subscriptions_per_key=_int("MAX_SUBSCRIPTIONS_PER_KEY", 100),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=environment,
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
