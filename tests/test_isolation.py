@@ -368,3 +368,18 @@ async def test_nodes_cost_one_query_per_type_named(shops):
     with count_queries() as all_types:
         await victim.shop.gql(query, {"ids": list(every.values()) * 8})
     assert len(all_types) - len(shop_only) == len(every) - 1
+
+
+def test_every_type_with_a_global_id_is_a_node_and_node_reads_each():
+    from graphql import GraphQLObjectType, get_nullable_type
+
+    from resolvers.nodes import NODE_TYPES
+    from resolvers.schema import schema
+
+    with_ids = {
+        name for name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
+        and "id" in type_.fields and str(get_nullable_type(type_.fields["id"].type)) == "ID"
+    }
+    nodes = {t.name for t in schema._schema.get_possible_types(schema._schema.type_map["Node"])}
+    assert with_ids == nodes == set(NODE_TYPES)
