@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
-from engine.clock import as_utc
+from engine.clock import OutOfCalendar, as_utc
 from engine.enums import Plan, Role
 
 
@@ -30,9 +30,13 @@ class _Parser(argparse.ArgumentParser):
 def _time(value: str) -> datetime:
     """An ISO 8601 time; without an offset it is UTC."""
     try:
-        return as_utc(datetime.fromisoformat(value))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    try:
+        return as_utc(moment)
+    except OutOfCalendar as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:

@@ -88,6 +88,9 @@ BAD_ARGUMENTS = {
     "bad sweep time": (
         ["sweep", "--as-of", "yesterday"], ["--as-of", "not an ISO 8601 time: 'yesterday'"]
     ),
+    "sweep time outside the calendar": (
+        ["sweep", "--as-of", "0001-01-01T00:00:00+14:00"], ["--as-of", "outside the years 1 to 9999"]
+    ),
     "port out of range": (["serve", "--port", "99999"], ["--port", "from 0 to 65535"]),
     "no workers": (["serve", "--workers", "0"], ["--workers"]),
     "missing shop name": (["shop", "create", "--currency", "USD"], ["--name"]),
