@@ -29,8 +29,8 @@ def _float(name: str, default: float) -> float:
     return default if raw in (None, "") else float(raw)
 
 
-def _switch(name: str, default: bool) -> bool:
-    raw = (os.environ.get(name) or "").strip().lower()
+def _switch(name: str, value: str | None, default: bool) -> bool:
+    raw = (value or "").strip().lower()
     if raw in ("", "default"):
         return default
     if raw in ("1", "true", "on", "yes"):
@@ -87,7 +87,11 @@ class Settings:
             environment=environment,
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
-            storefront_allow_list=_switch("STOREFRONT_ALLOW_LIST", environment == "production"),
+            storefront_allow_list=_switch(
+                "STOREFRONT_ALLOW_LIST",
+                os.environ.get("STOREFRONT_ALLOW_LIST"),
+                default=environment == "production",
+            ),
             storefront_operations_file=Path(
                 os.environ.get("STOREFRONT_OPERATIONS_FILE") or STOREFRONT_OPERATIONS
             ),

@@ -117,3 +117,24 @@ def test_an_operation_the_schema_refuses_stops_the_start(tmp_path: Path):
     listed.write_text("{ shop { name } }\n")
     with pytest.raises(ValueError, match="name"):
         create_app(Settings(storefront_operations_file=listed), manage_database=False)
+
+
+def test_the_cookbooks_widget_operation_is_the_registered_one():
+    from tests.test_cookbook import examples
+
+    (widget,) = [q for q, _ in examples() if q.startswith("# as STOREFRONT\nquery Widget")]
+    operations = StorefrontOperations.load(STOREFRONT_OPERATIONS, schema._schema)
+    assert operations.allows(parse(widget), "Widget")
+
+
+def test_the_cookbooks_persisted_query_hash_is_its_documents():
+    import hashlib
+    import re
+
+    from tests.test_cookbook import COOKBOOK
+
+    section = COOKBOOK.split("## Persisted queries", 1)[1].split("\n## ", 1)[0]
+    (digest,) = set(re.findall(r"[0-9a-f]{64}", section))
+    (document,) = re.findall(r"is the sha256 of\n`([^`]+)`", section)
+    assert hashlib.sha256(document.encode()).hexdigest() == digest
+    assert f'"query": "{document}"' in section

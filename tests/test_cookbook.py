@@ -2,7 +2,10 @@
 
 Values that differ from one database to the next are mapped by order of appearance: the
 cookbook's `gid://milestones/<Type>/<n>` is the n-th id of that type the responses showed, and
-its k-th reward code is the k-th code the responses showed.
+its k-th reward code is the k-th code the responses showed. A placeholder in capitals is a value
+of the answer just before, as the page's sentence says: `<RULE_ID>`, `<MILESTONE_ID>` and
+`<CUSTOMER_ID>` the first id of that type in it, `<END_CURSOR>` its first `endCursor`;
+`<CUSTOMER_DIGEST>` is the digest of the variables' customer with the latest widget secret.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ GID = re.compile(r"gid://milestones/(\w+)/(\d+)")
 CODE = re.compile(r"MS(?:-[A-Z0-9]{4}){4}")
 DIGEST = re.compile(r'(customerExternalId: "([^"]*)", customerDigest: ")[0-9a-f]{64}"')
 ROLE = re.compile(r"^# as (ADMIN|PARTNER|STOREFRONT)$", re.M)
+PLACEHOLDER = re.compile(r"<([A-Z][A-Z_]*)>")
+PLACEHOLDER_TYPES = {"RULE_ID": "MilestoneRule", "MILESTONE_ID": "Milestone", "CUSTOMER_ID": "Customer"}
 EXPECT = re.compile(r"^# expect ([A-Z_]+)$", re.M)
 
 
@@ -53,6 +58,7 @@ class Ledger:
         self.codes: list[str] = []
         self.page_codes: list[str] = []
         self.widget_secret = ""
+        self.previous: Any = None
 
     def see(self, value: Any) -> None:
         if isinstance(value, dict):
@@ -72,6 +78,8 @@ class Ledger:
                 self.codes.append(value)
 
     def _id(self, match: re.Match) -> str:
+        if len(match[2]) >= 9:
+            return match[0]  # an id the page shows as unknown
         seen = self.ids.get(match[1], [])
         assert int(match[2]) <= len(seen), f"{match[0]} is used before any response showed it"
         return seen[int(match[2]) - 1]
@@ -84,9 +92,40 @@ class Ledger:
     def _digest(self, match: re.Match) -> str:
         return f'{match[1]}{digest(self.widget_secret, match[2])}"'
 
+    def _placeholder(self, match: re.Match) -> str:
+        name = match[1]
+        if name in PLACEHOLDER_TYPES:
+            found = first(self.previous, lambda v: isinstance(v, str) and v.startswith(
+                f"gid://milestones/{PLACEHOLDER_TYPES[name]}/"))
+        elif name == "END_CURSOR":
+            found = first(self.previous, lambda v: isinstance(v, dict) and v.get("endCursor"))
+            found = found["endCursor"] if found else None
+        else:
+            return match[0]  # filled with the variables (the customer digest)
+        assert found, f"{match[0]}: the answer before has none"
+        return found
+
     def fill(self, text: str) -> str:
-        """The page's ids, codes and customer digests replaced by the real ones."""
-        return DIGEST.sub(self._digest, CODE.sub(self._code, GID.sub(self._id, text)))
+        """The page's ids, codes, customer digests and placeholders replaced by real values."""
+        text = DIGEST.sub(self._digest, CODE.sub(self._code, GID.sub(self._id, text)))
+        return PLACEHOLDER.sub(self._placeholder, text)
+
+    def fill_variables(self, variables: dict[str, Any]) -> dict[str, Any]:
+        filled = json.loads(self.fill(json.dumps(variables)))
+        if filled.get("customerDigest") == "<CUSTOMER_DIGEST>":
+            filled["customerDigest"] = digest(self.widget_secret, filled["customerExternalId"])
+        return filled
+
+
+def first(value: Any, wanted) -> Any:
+    """The first value, depth first, that `wanted` accepts."""
+    if wanted(value):
+        return value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        if (found := first(item, wanted)) is not None:
+            return found
+    return None
 
 
 def assert_succeeded(query: str, body: dict) -> None:
@@ -124,10 +163,11 @@ async def test_the_cookbook_runs_as_written(shops, app):
     ledger = Ledger()
     for query, variables in examples():
         role = Role(ROLE.search(query)[1]) if ROLE.search(query) else Role.ADMIN
-        query, variables = ledger.fill(query), json.loads(ledger.fill(json.dumps(variables)))
+        query, variables = ledger.fill(query), ledger.fill_variables(variables)
         if parse(query).definitions[0].operation == OperationType.SUBSCRIPTION:
             body = await subscribe_once(app, await shop.key(role), query, variables)
         else:
             body = await shop.raw(query, variables, role)
         assert_succeeded(query, body)
         ledger.see(body["data"])
+        ledger.previous = body["data"]
