@@ -133,6 +133,7 @@ def test_schemathesis_run_with_its_default_settings_finds_no_server_fault(server
             "--report", "ndjson", "--report-ndjson-path", str(events),
         ],
         env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz_scalars", "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,  # where it keeps its cache of examples
         capture_output=True, text=True, timeout=600, check=False,
     )
     outcomes: Counter[tuple[str, str]] = Counter()
