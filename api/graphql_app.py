@@ -21,6 +21,7 @@ from api.persisted_queries import PersistedQueries, PersistedQueryError
 from api.socket_limits import LegacyWSHandler, TransportWSHandler
 from engine.enums import Role
 from engine.keys import authenticate
+from resolvers import allow_list
 from resolvers.context import Context
 
 SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
@@ -57,6 +58,18 @@ class MilestonesGraphQL(GraphQL):
         self.persisted = persisted or PersistedQueries()
         self.max_subscriptions_per_key = max_subscriptions_per_key
 
+    def _storefront_refusal(self, context: Context, request_data) -> GraphQLError | None:
+        """With the allow-list on, a STOREFRONT key's operation must be a registered one
+        (resolvers/allow_list.py); websockets refuse storefront keys anyway."""
+        if context.role != Role.STOREFRONT:
+            return None
+        state = context.request.app.state
+        if not state.settings.storefront_allow_list:
+            return None
+        return allow_list.refusal(
+            state.storefront_operations, request_data.query, request_data.operation_name
+        )
+
     def should_render_graphql_ide(self, request) -> bool:
         # A persisted query sent with GET has no `query`, but it is no browser asking for
         # GraphiQL (curl and others accept */*).
@@ -73,6 +86,8 @@ class MilestonesGraphQL(GraphQL):
             return _refusal(sub_response, error.status, error.code, error.message)
         if found is not None:
             request_data = dataclasses.replace(request_data, query=found.query)
+        if (refused := self._storefront_refusal(context, request_data)) is not None:
+            return ExecutionResult(data=None, errors=[refused])
         try:
             result = await super().execute_single(
                 request, request_adapter, sub_response, context, root_value, request_data

@@ -28,9 +28,6 @@ from graphql import (
     validate,
 )
 from graphql.language import Visitor, visit
-from strawberry.extensions import SchemaExtension
-
-from engine.enums import Role
 
 NOT_REGISTERED = "OPERATION_NOT_REGISTERED"
 
@@ -116,30 +113,19 @@ class StorefrontOperations:
 
 @lru_cache(maxsize=512)
 def _allowed(operations: StorefrontOperations, query: str, operation_name: str | None) -> bool:
-    return operations.allows(parse(query), operation_name)
+    try:
+        return operations.allows(parse(query), operation_name)
+    except GraphQLError:  # not even GraphQL
+        return False
 
 
-def settings_of(context) -> tuple[bool, StorefrontOperations]:
-    state = getattr(getattr(getattr(context, "request", None), "app", None), "state", None)
-    return (
-        bool(getattr(getattr(state, "settings", None), "storefront_allow_list", False)),
-        getattr(state, "storefront_operations", None) or StorefrontOperations(),
+def refusal(operations: StorefrontOperations, query: str | None, operation_name: str | None) -> GraphQLError | None:
+    """The error for a STOREFRONT key's operation that is not registered, or None. Checked
+    before the operation is parsed for execution, let alone validated: its errors would
+    teach a caller the schema."""
+    if query is not None and _allowed(operations, query, operation_name):
+        return None
+    return GraphQLError(
+        "Storefront keys may run only the registered storefront operations.",
+        extensions={"code": NOT_REGISTERED},
     )
-
-
-class StorefrontAllowList(SchemaExtension):
-    """Refuses a STOREFRONT key's unregistered operation, when the setting is on, as soon as
-    it is parsed: it is not even validated, so its errors cannot teach a caller the schema."""
-
-    def on_parse(self) -> Iterator[None]:
-        yield
-        execution = self.execution_context
-        context = execution.context
-        if getattr(context, "role", None) != Role.STOREFRONT or execution.graphql_document is None:
-            return
-        enabled, operations = settings_of(context)
-        if enabled and not _allowed(operations, execution.query or "", execution.operation_name):
-            raise GraphQLError(
-                "Storefront keys may run only the registered storefront operations.",
-                extensions={"code": NOT_REGISTERED},
-            )

@@ -12,10 +12,10 @@ clients and tools can tell a caller's mistake from a server failure without read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from functools import lru_cache
 
 from graphql import GraphQLError, GraphQLSyntaxError, ValidationRule, ValuesOfCorrectTypeRule
-from strawberry.extensions import SchemaExtension
 
 from resolvers.masking import is_unexpected
 
@@ -52,37 +52,28 @@ def with_code(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
     return Coded
 
 
-def label_syntax_errors(errors: Iterable[GraphQLError]) -> None:
-    """The parser cache parses before any extension can see the outcome: a syntax error
-    leaves the operation as an exception, and its code is given where the schema reports it."""
-    _label([e for e in errors if isinstance(e, GraphQLSyntaxError)], PARSE_FAILED)
+# A literal argument of the wrong type is found while validating, but it is a bad value.
+_CODED_VALUES = with_code(ValuesOfCorrectTypeRule, BAD_USER_INPUT)
 
 
-def _label(errors: Iterable[GraphQLError] | None, code: str) -> None:
-    for error in errors or ():
+@lru_cache(maxsize=8)
+def coded_rules(rules: tuple[type[ValidationRule], ...]) -> tuple[type[ValidationRule], ...]:
+    """The validation rules, the one that checks values reporting BAD_USER_INPUT. Always the
+    same classes for the same rules, so the validation cache keeps working."""
+    return tuple(_CODED_VALUES if rule is ValuesOfCorrectTypeRule else rule for rule in rules)
+
+
+def label_errors(errors: Iterable[GraphQLError], execution_context) -> None:
+    """Give each error without a code the one its phase implies. Called as the schema
+    reports errors, before unexpected ones are masked: errors of parsing and validation come
+    before any result exists; those left without a code after execution are bad values of
+    variables and arguments."""
+    executed = getattr(execution_context, "result", None) is not None
+    for error in errors:
         if is_unexpected(error) or (error.extensions or {}).get("code"):
             continue
+        if isinstance(error, GraphQLSyntaxError):
+            code = PARSE_FAILED
+        else:
+            code = BAD_USER_INPUT if executed else VALIDATION_FAILED
         error.extensions = {**(error.extensions or {}), "code": code}
-
-
-# A literal argument of the wrong type is found while validating, but it is a bad value.
-_CODED_RULES = {ValuesOfCorrectTypeRule: with_code(ValuesOfCorrectTypeRule, BAD_USER_INPUT)}
-
-
-class StandardErrorCodes(SchemaExtension):
-    """Gives each error that has no code the one its phase implies."""
-
-    def on_operation(self) -> Iterator[None]:
-        execution = self.execution_context
-        execution.validation_rules = tuple(_CODED_RULES.get(r, r) for r in execution.validation_rules)
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        _label(self.execution_context.pre_execution_errors, VALIDATION_FAILED)
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        # Left without a code after validation: the values of variables and arguments.
-        result = self.execution_context.result
-        _label(getattr(result, "errors", None), BAD_USER_INPUT)

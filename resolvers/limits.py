@@ -16,7 +16,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
 from engine.enums import Role
-from resolvers.error_codes import bad_input, with_code
+from resolvers.error_codes import bad_input, coded_rules, with_code
 
 # The deepest operation a client needs (the widget's progress → milestone → issued reward →
 # reward, inside a connection) is 8 levels; introspection fields are not counted.
@@ -56,7 +56,7 @@ class OperationLimits(SchemaExtension):
         # for a caller.
         if execution.context is not None and getattr(execution.context, "role", None) != Role.ADMIN:
             rules = (*rules, NO_INTROSPECTION)
-        execution.validation_rules = (*execution.validation_rules, *rules)
+        execution.validation_rules = (*coded_rules(tuple(execution.validation_rules)), *rules)
         yield
 
     def on_execute(self) -> Iterator[None]:

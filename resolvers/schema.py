@@ -9,11 +9,10 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.activity.mutations import ActivityMutation
-from resolvers.allow_list import StorefrontAllowList
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
 from resolvers.customers.rewards import IssuedRewardQuery
-from resolvers.error_codes import StandardErrorCodes, label_syntax_errors
+from resolvers.error_codes import label_errors
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
 from resolvers.execution import ExecutionContext
@@ -47,8 +46,9 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
-        """Unexpected errors are logged, with their request id, where they are masked."""
-        label_syntax_errors(errors)
+        """Unexpected errors are logged, with their request id, where they are masked; the
+        others get their standard code here."""
+        label_errors(errors, execution_context)
 
 
 schema = Schema(
@@ -59,10 +59,8 @@ schema = Schema(
     scalar_overrides={datetime: DATETIME},
     extensions=[
         MaskUnexpectedErrors,
-        StandardErrorCodes,
         OperationFacts,
         OperationLimits,
-        StorefrontAllowList,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
     ],
