@@ -36,7 +36,8 @@ class WebSocketMessageLimit:
             message = await receive()
             if message["type"] == "websocket.receive" and self._too_big(message):
                 closed = True
-                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG, "reason": "Message too big"})
+                reason = "Message too big"
+                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG, "reason": reason})
                 return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
             return message
 

@@ -62,4 +62,6 @@ async def url_problems(url: str) -> list[Problem]:
     except (OSError, UnicodeError, TimeoutError):
         return [Problem("INVALID", f"{host} does not resolve.", ("url",))]
     reason = refusal(host, addresses)
-    return [Problem("INVALID", f"Deliveries go only to public addresses: {reason}", ("url",))] if reason else []
+    if reason is None:
+        return []
+    return [Problem("INVALID", f"Deliveries go only to public addresses: {reason}", ("url",))]

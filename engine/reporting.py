@@ -127,7 +127,11 @@ _COLUMN = {
     CustomerOrder.LAST_ACTIVITY: "last_activity_at",
     CustomerOrder.TOTAL_SPENT: "total_spent",
 }
-_DESCENDING = {CustomerOrder.CREATED: False, CustomerOrder.LAST_ACTIVITY: True, CustomerOrder.TOTAL_SPENT: True}
+_DESCENDING = {
+    CustomerOrder.CREATED: False,
+    CustomerOrder.LAST_ACTIVITY: True,
+    CustomerOrder.TOTAL_SPENT: True,
+}
 
 
 @dataclass(frozen=True)

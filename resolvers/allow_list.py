@@ -41,7 +41,9 @@ class _Spreads(Visitor):
         self.names.add(node.name.value)
 
 
-def _fragments_used(node, fragments: dict[str, FragmentDefinitionNode]) -> list[FragmentDefinitionNode]:
+def _fragments_used(
+    node, fragments: dict[str, FragmentDefinitionNode]
+) -> list[FragmentDefinitionNode]:
     """The fragments `node` spreads, and theirs, sorted by name."""
     found: dict[str, FragmentDefinitionNode] = {}
     pending = [node]
@@ -119,7 +121,9 @@ def _allowed(operations: StorefrontOperations, query: str, operation_name: str |
         return False
 
 
-def refusal(operations: StorefrontOperations, query: str | None, operation_name: str | None) -> GraphQLError | None:
+def refusal(
+    operations: StorefrontOperations, query: str | None, operation_name: str | None
+) -> GraphQLError | None:
     """The error for a STOREFRONT key's operation that is not registered, or None. Checked
     before the operation is parsed for execution, let alone validated: its errors would
     teach a caller the schema."""

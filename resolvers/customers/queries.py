@@ -45,7 +45,8 @@ def _after(order: CustomerOrder, after: str | None):
     try:
         if found is not None:
             text, pk = found
-            value = datetime.fromisoformat(text) if order == CustomerOrder.LAST_ACTIVITY else int(text)
+            last_activity = order == CustomerOrder.LAST_ACTIVITY
+            value = datetime.fromisoformat(text) if last_activity else int(text)
             return value, pk
     except ValueError:
         pass
@@ -83,7 +84,8 @@ class CustomerQuery:
             for pk, value in found[:size]
             if pk in rows
         ]
-        return connection(edges, len(found) > size, start is not None, lambda: customer_count(search))
+        has_next = len(found) > size
+        return connection(edges, has_next, start is not None, lambda: customer_count(search))
 
     @strawberry.field(
         permission_classes=[IsAdminOrPartner],
