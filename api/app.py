@@ -28,7 +28,7 @@ from api.request_log import RequestLog
 from api.settings import Settings
 from api.socket_limits import WebSocketMessageLimit
 from api.sweeper import Sweeper
-from engine import telemetry
+from engine.services import telemetry
 from resolvers.allow_list import StorefrontOperations
 from resolvers.schema import schema
 

@@ -7,7 +7,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.http_errors import send_error
-from engine.keys import authenticate
+from engine.services.keys import authenticate
 from models import ApiKey
 
 

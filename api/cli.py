@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
-from engine.clock import OutOfCalendar, as_utc
-from engine.enums import Plan, Role
+from engine.core.enums import Plan, Role
+from engine.services.clock import OutOfCalendar, as_utc
 
 
 class CliError(Exception):
@@ -144,7 +144,7 @@ async def _nothing() -> None:
 
 
 async def _create_shop(args: argparse.Namespace) -> None:
-    from engine import keys, shops
+    from engine.services import keys, shops
     from resolvers.ids import encode
 
     shop = await shops.create_shop(args.name, args.currency.upper(), Plan(args.plan), args.timezone)
@@ -154,7 +154,7 @@ async def _create_shop(args: argparse.Namespace) -> None:
 
 
 async def _create_key(args: argparse.Namespace) -> None:
-    from engine import keys
+    from engine.services import keys
     from models import Shop
 
     shop = await Shop.get_or_none(id=_shop_pk(args.shop))
@@ -165,7 +165,7 @@ async def _create_key(args: argparse.Namespace) -> None:
 
 
 async def _sweep(args: argparse.Namespace) -> None:
-    from engine.sweep import run_sweep
+    from engine.services.sweep import run_sweep
 
     result = await run_sweep(as_of=args.as_of)
     print(result.summary())

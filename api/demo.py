@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine import keys, rules, shops
-from engine.definitions import MilestoneDraft, RewardDraft, RuleDraft
-from engine.enums import MixedStepMetric, Plan, RewardKind, Role, RuleType
+from engine.services import keys
+from engine.services import rules
+from engine.services import shops
+from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
+from engine.core.enums import MixedStepMetric, Plan, RewardKind, Role, RuleType
 from models import Shop
 
 DEMO_SHOP_NAME = "Demo Outfitters"

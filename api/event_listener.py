@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from engine.event_hub import EventHub
-from engine.events import NOTIFY_CHANNEL
+from engine.services.event_log import NOTIFY_CHANNEL
 
 log = logging.getLogger("milestones.events")
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)

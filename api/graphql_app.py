@@ -19,8 +19,8 @@ from api.auth import token_from_params
 from api.live_sockets import live_sockets
 from api.persisted_queries import PersistedQueries, PersistedQueryError
 from api.socket_limits import LegacyWSHandler, TransportWSHandler
-from engine.enums import Role
-from engine.keys import authenticate
+from engine.core.enums import Role
+from engine.services.keys import authenticate
 from resolvers import allow_list
 from resolvers.context import Context
 

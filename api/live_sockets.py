@@ -14,7 +14,7 @@ import weakref
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from engine import keys
+from engine.services import keys
 from models import ApiKey
 
 log = logging.getLogger("milestones.websockets")

@@ -72,6 +72,12 @@ SUBSCRIBERS = Gauge(
     "Open event subscriptions.",
     multiprocess_mode="livesum",
 )
+RETRIES = Counter(
+    "milestones_transaction_retries_total",
+    "Transactions rolled back after meeting a concurrent one and run again, by unit of work and"
+    " kind of conflict (deadlock, serialization, unique, locked, conflict).",
+    ["work", "kind"],
+)
 WEBHOOK_DELIVERIES = Counter(
     "milestones_webhook_deliveries_total",
     "Webhook delivery attempts, by outcome (delivered or failed).",
@@ -105,6 +111,10 @@ def subscriber_connected() -> None:
 
 def subscriber_disconnected() -> None:
     SUBSCRIBERS.dec()
+
+
+def observe_retry(work: str, kind: str) -> None:
+    RETRIES.labels(work, kind).inc()
 
 
 def observe_webhook(success: bool) -> None:

@@ -21,7 +21,7 @@ import asyncpg
 
 from api import db
 from api.event_listener import asyncpg_dsn
-from engine.sweep import run_sweep
+from engine.services.sweep import run_sweep
 
 log = logging.getLogger("milestones.sweep")
 

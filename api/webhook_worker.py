@@ -18,8 +18,9 @@ from datetime import timedelta
 import httpx
 
 from api.public_network import delivery_transport
-from engine import clock, telemetry, webhooks
+from engine import webhooks
 from engine.event_hub import EventHub, read_after
+from engine.services import clock, telemetry
 from models import RewardEvent, Shop, WebhookEndpoint
 from resolvers.events.render import event_id, render
 

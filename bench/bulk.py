@@ -20,12 +20,12 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 
 from api import db
-from engine import clock
-from engine.activities import ActivityInput
-from engine.enums import ActivityKind, RuleType
-from engine.importing import import_activities
-from engine.sweep import run_sweep
-from models import sql
+from engine.services import clock
+from engine.core.activities import ActivityInput
+from engine.core.enums import ActivityKind, RuleType
+from engine.services.importing import import_activities
+from engine.services.sweep import run_sweep
+from engine.store import sql
 
 BATCH = 1000
 SWEEP_RULES = [(RuleType.INACTIVITY, 2, 30)]

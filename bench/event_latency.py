@@ -33,7 +33,7 @@ import websockets
 from api import db
 from bench import processes, scale_out
 from bench.shop import make_shop
-from engine.enums import RuleType
+from engine.core.enums import RuleType
 from resolvers.ids import encode_cursor
 
 SUBSCRIPTION = (

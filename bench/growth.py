@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from api import db
 from bench.shop import fill, make_shop
-from engine import clock
-from engine.activities import ActivityInput
-from engine.enums import ActivityKind, RuleType
-from engine.recording import record_activity
+from engine.services import clock
+from engine.core.activities import ActivityInput
+from engine.core.enums import ActivityKind, RuleType
+from engine.services.recording import record_activity
 from models import Shop
 
 LIGHT_CUSTOMERS = 20

@@ -22,7 +22,7 @@ from bench import processes
 from bench.floors import HttpFigures
 from bench.report import Figure
 from bench.shop import make_shop
-from engine.enums import RuleType
+from engine.core.enums import RuleType
 
 EVENTS = "subscription { rewardEvents { id cursor type occurredAt customerExternalId } }"
 TICKS = "subscription { ticks }"

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from engine import clock
-from engine.activities import ActivityInput
-from engine.definitions import MilestoneDraft, RewardDraft, RuleDraft
-from engine.enums import ActivityKind, MixedStepMetric, Plan, RewardKind, Role, RuleType
-from engine.importing import import_activities
-from engine.keys import create_key
-from engine.rules import activate_rule, create_rule
-from engine.shops import create_shop
+from engine.services import clock
+from engine.core.activities import ActivityInput
+from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
+from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RewardKind, Role, RuleType
+from engine.services.importing import import_activities
+from engine.services.keys import create_key
+from engine.services.rules import activate_rule, create_rule
+from engine.services.shops import create_shop
 from models import Shop
 
 # Type -> how many rules of it, and the step between its thresholds (a count, cents, points,

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from engine.errors import Problem
+from engine.core.errors import Problem
 
 RESOLVE_SECONDS = 5.0
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from itertools import islice
 
-from engine import events
+from engine.services import event_log as events
 from models import RewardEvent
 
 TAIL_SIZE = 512
@@ -34,7 +34,7 @@ async def read_after(shop_id: int, seq: int, limit: int) -> list[RewardEvent]:
 
 async def last_seq(shop_id: int) -> int:
     """The seq of the shop's last committed event (0 when it has none)."""
-    row = await RewardEvent.filter(shop_id=shop_id).order_by("-seq").first().only("seq")
+    row = await RewardEvent.filter(shop_id=shop_id, seq__isnull=False).order_by("-seq").first().only("seq")
     return row.seq if row else 0
 
 

@@ -10,9 +10,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from engine import clock
-from engine.enums import IssuedRewardStatus, RewardKind, RuleType
-from models import sql
+from engine.core.enums import IssuedRewardStatus, RewardKind, RuleType
+from engine.services import clock
+from engine.store import sql
+from engine.store.sql import marks
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,6 @@ def _json_int(conn, column: str, key: str) -> str:
     return f"CAST({column} ->> '{key}' AS BIGINT)"
 
 
-def _marks(count: int, start: int = 1) -> str:
-    return ", ".join(f"${start + i}" for i in range(count))
-
-
 async def reward_totals(rule_ids: Sequence[int]) -> dict[int, RewardTotals]:
     """Each rule's issued rewards counted and summed (rules with none are left out)."""
     if not rule_ids:
@@ -49,7 +46,7 @@ async def reward_totals(rule_ids: Sequence[int]) -> dict[int, RewardTotals]:
         f" SUM(CASE WHEN kind = $2 THEN {points} ELSE 0 END) AS points,"
         f" SUM(CASE WHEN kind = $3 THEN {amount} ELSE 0 END) AS store_credit,"
         f" SUM(CASE WHEN kind = $4 THEN {amount} ELSE 0 END) AS discount"
-        f" FROM issued_rewards WHERE rule_id IN ({_marks(len(rule_ids), 5)}) GROUP BY rule_id",
+        f" FROM issued_rewards WHERE rule_id IN ({marks(len(rule_ids), 5)}) GROUP BY rule_id",
         IssuedRewardStatus.REDEEMED.value,
         RewardKind.POINTS.value,
         RewardKind.STORE_CREDIT.value,
@@ -78,7 +75,7 @@ async def customers_with_progress(
         for row in await sql.fetch(
             conn,
             "SELECT rule_id, COUNT(*) AS n FROM rule_progress"
-            f" WHERE rule_id IN ({_marks(len(counted))}) AND (value > 0 OR step > 0)"
+            f" WHERE rule_id IN ({marks(len(counted))}) AND (value > 0 OR step > 0)"
             " GROUP BY rule_id",
             *counted,
         ):
@@ -107,7 +104,7 @@ async def customers_reached(milestone_ids: Sequence[int]) -> dict[int, tuple[int
         "SELECT m.id, m.rule_id, COUNT(DISTINCT r.customer_id) AS n FROM milestones m"
         " LEFT JOIN issued_rewards r ON r.rule_id = m.rule_id AND r.milestone_id = m.id"
         " AND r.status <> $1"
-        f" WHERE m.id IN ({_marks(len(milestone_ids), 2)}) GROUP BY m.id, m.rule_id",
+        f" WHERE m.id IN ({marks(len(milestone_ids), 2)}) GROUP BY m.id, m.rule_id",
         IssuedRewardStatus.REVOKED.value,
         *milestone_ids,
     )

@@ -35,7 +35,7 @@ async def drop_prefix_indexes(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0002_webhook_endpoint_lease')]
+    dependencies = [('models', '0003_pure_core')]
 
     initial = False
 

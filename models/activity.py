@@ -3,7 +3,11 @@ from tortoise.models import Model
 
 
 class Activity(Model):
-    """Something the store reported. (shop, kind, external id) is unique: the idempotency key."""
+    """Something the store reported: the log every figure is a fold of.
+
+    (shop, kind, external id) is unique: the idempotency key. Orders are activities too: a
+    refund names its order in `subject_id`.
+    """
 
     id = fields.BigIntField(primary_key=True)
     shop_id = fields.BigIntField()
@@ -16,42 +20,17 @@ class Activity(Model):
     payload_hash = fields.CharField(max_length=64)
     occurred_at = fields.DatetimeField()
     recorded_at = fields.DatetimeField()
+    # An order's total or a refund's amount, in minor units of the shop's currency.
+    amount = fields.BigIntField(null=True)
+    # What the activity is about besides the customer: a refund's order, a billing's contract.
+    subject_id = fields.CharField(max_length=255, null=True)
 
     class Meta:
         table = "activities"
         unique_together = (("shop_id", "kind", "external_id"),)
-        indexes = (("customer_id", "occurred_at"), ("shop_id", "kind", "occurred_at"))
-
-
-class Order(Model):
-    """An order as far as refunds need it: its total, what was refunded, which rules counted it."""
-
-    id = fields.BigIntField(primary_key=True)
-    shop_id = fields.BigIntField()
-    customer_id = fields.BigIntField()
-    external_id = fields.CharField(max_length=255)
-    total = fields.BigIntField()
-    refunded = fields.BigIntField(default=0)
-    occurred_at = fields.DatetimeField()
-    counted_rule_ids = fields.JSONField(default=list)
-
-    class Meta:
-        table = "orders"
-        unique_together = (("shop_id", "external_id"),)
-
-
-class SubscriptionContract(Model):
-    """A subscription contract: consecutive successful billings since its last reset."""
-
-    id = fields.BigIntField(primary_key=True)
-    shop_id = fields.BigIntField()
-    customer_id = fields.BigIntField()
-    external_id = fields.CharField(max_length=255)
-    status = fields.CharField(max_length=16, default="ACTIVE")
-    cycles = fields.BigIntField(default=0)
-    last_billed_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "subscription_contracts"
-        unique_together = (("shop_id", "external_id"),)
-        indexes = (("customer_id",),)
+        indexes = (
+            ("customer_id", "occurred_at"),
+            ("shop_id", "kind", "occurred_at"),
+            ("shop_id", "kind", "subject_id"),
+            ("customer_id", "kind"),
+        )

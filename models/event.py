@@ -7,7 +7,9 @@ class RewardEvent(Model):
 
     id = fields.BigIntField(primary_key=True)
     shop_id = fields.BigIntField()
-    seq = fields.BigIntField()
+    # Null until the event is sequenced: on PostgreSQL right after its transaction commits, so
+    # that concurrent writers never wait for each other (engine/store/events.py).
+    seq = fields.BigIntField(null=True)
     type = fields.CharField(max_length=32)
     customer_id = fields.BigIntField()
     rule_id = fields.BigIntField()

@@ -3,7 +3,7 @@ from tortoise.models import Model
 
 
 class RuleProgress(Model):
-    """A customer's running total on one rule, changed incrementally by each activity.
+    """A customer's progress on one rule, moved by each activity it counts.
 
     For MIXED rules `step` is the index of the current step and `value` the count within it;
     `step` equals the number of steps once the journey is done.
@@ -15,24 +15,12 @@ class RuleProgress(Model):
     customer_id = fields.BigIntField()
     value = fields.BigIntField(default=0)
     step = fields.IntField(default=0)
+    # When the latest activity counted in it occurred (a later-arriving earlier one replays a
+    # MIXED journey).
+    as_of = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField()
 
     class Meta:
         table = "rule_progress"
         unique_together = (("rule_id", "customer_id"),)
         indexes = (("customer_id",),)
-
-
-class ContractProgress(Model):
-    """Cycles of one subscription contract counted by one SUBSCRIPTION_CYCLES rule."""
-
-    id = fields.BigIntField(primary_key=True)
-    rule_id = fields.BigIntField()
-    contract_id = fields.BigIntField()
-    customer_id = fields.BigIntField()
-    cycles = fields.BigIntField(default=0)
-
-    class Meta:
-        table = "contract_progress"
-        unique_together = (("rule_id", "contract_id"),)
-        indexes = (("rule_id", "customer_id"),)

@@ -17,6 +17,11 @@ class MilestoneRule(Model):
     count_past_activity = fields.BooleanField(default=False)
     activated_at = fields.DatetimeField(null=True)
     ever_activated = fields.BooleanField(default=False)
+    # [[start, end], ...] ISO times (null: open): when activity counts (engine/core/rules.py).
+    counting_periods = fields.JSONField(default=list)
+    # Bumped in the statement of every change to the rule or its milestones: a ladder cached
+    # by (rule, version) is never stale.
+    version = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.types import Info as StrawberryInfo
 
-from engine.enums import Role
+from engine.core.enums import Role
 from models import ApiKey, Shop
 
 

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from engine import enums
+from engine.core import enums
 
 Plan = strawberry.enum(enums.Plan)
 Role = strawberry.enum(enums.Role, name="ApiKeyRole")

@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from engine.errors import DomainError
+from engine.core.errors import DomainError
 
 
 @strawberry.enum

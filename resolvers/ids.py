@@ -7,7 +7,7 @@ import binascii
 
 import strawberry
 
-from engine.errors import not_found
+from engine.core.errors import not_found
 from resolvers.error_codes import bad_input
 
 PREFIX = "gid://milestones/"

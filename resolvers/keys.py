@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from engine import keys
-from engine.errors import DomainError
+from engine.core.errors import DomainError
+from engine.services import keys
 from models import ApiKey as KeyRow
 from resolvers import ids
 from resolvers.context import Info

@@ -15,7 +15,7 @@ from typing import Any
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
-from engine.enums import Role
+from engine.core.enums import Role
 from resolvers.error_codes import bad_input, coded_rules, with_code
 
 # The deepest operation a client needs (the widget's progress → milestone → issued reward →

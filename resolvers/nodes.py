@@ -18,8 +18,8 @@ from typing import Any
 import strawberry
 from tortoise.expressions import Subquery
 
-from engine.enums import Role
-from engine.enums import RuleType as RuleTypeEnum
+from engine.core.enums import Role
+from engine.core.enums import RuleType as RuleTypeEnum
 from models import (
     Activity as ActivityRow,
 )

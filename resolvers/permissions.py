@@ -6,7 +6,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from engine.enums import Role
+from engine.core.enums import Role
 
 
 class _RolePermission(BasePermission):

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from engine.definitions import RewardDraft
-from engine.enums import RewardKind
-from engine.money import from_minor
+from engine.core.drafts import RewardDraft
+from engine.core.enums import RewardKind
+from engine.core.money import from_minor
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from engine import shops
+from engine.services import shops
 from models import Shop as ShopRow
 from resolvers import ids
 from resolvers.context import Info

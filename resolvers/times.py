@@ -17,8 +17,8 @@ from graphql import GraphQLError
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.types.scalar import ScalarDefinition
 
-from engine import clock
-from engine.errors import DomainError, Path
+from engine.core.errors import DomainError, Path
+from engine.services import clock
 
 
 @dataclass(frozen=True)

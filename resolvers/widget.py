@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import strawberry
 
-from engine.errors import DomainError
-from engine.money import from_minor
-from engine.widget import widget_customer
+from engine.core.errors import DomainError
+from engine.core.money import from_minor
+from engine.services.widget import widget_customer
 from models import Customer as CustomerRow
 from resolvers.context import Info
 from resolvers.customers.progress import RuleProgress, progress_loader

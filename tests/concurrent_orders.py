@@ -8,9 +8,9 @@ import sys
 from decimal import Decimal
 
 from api import db
-from engine.activities import ActivityInput
-from engine.enums import ActivityKind
-from engine.recording import record_activity
+from engine.core.activities import ActivityInput
+from engine.core.enums import ActivityKind
+from engine.services.recording import record_activity
 from models import Shop
 
 

@@ -15,9 +15,13 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from tortoise.transactions import in_transaction
 
-from engine import events
-from engine.enums import RewardEventType
+from engine.core.enums import RewardEventType
 from engine.event_hub import hub
+from engine.services import event_log as events
+from engine.store import driver
+from engine.store import events as store
+from engine.store.events import EventRow
+from models import RewardEvent
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -54,6 +58,13 @@ def payload(customer_id: int, n: int, *, currency: str = "USD") -> dict[str, Any
     }
 
 
+def _row(shop_id: int, type: RewardEventType, customer_id: int, n: int) -> EventRow:
+    return EventRow(type, customer_id, 7, 70 + n, 900 + n, payload(customer_id, n))
+
+
+WRITTEN_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
 async def append_in(
     conn,
     shop_id: int,
@@ -61,28 +72,39 @@ async def append_in(
     type: RewardEventType = RewardEventType.REWARD_ISSUED,
     customer_id: int = 1,
     n: int = 0,
-) -> int:
-    """One event inside the caller's transaction, as the engine appends it; returns its seq."""
-    return await events.append(
+) -> int | None:
+    """One event inside the caller's transaction, as the engine appends it; returns its seq
+    when the database numbers it in the transaction (SQLite), else None (numbered by
+    `publish` after commit)."""
+    return await driver.run_in(
         conn,
-        shop_id=shop_id,
-        type=type,
-        customer_id=customer_id,
-        rule_id=7,
-        milestone_id=70 + n,
-        issued_reward_id=900 + n,
-        payload=payload(customer_id, n),
-        at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        store.append(shop_id, [_row(shop_id, type, customer_id, n)], WRITTEN_AT, sequenced=driver.dialect() == "sqlite"),
     )
+
+
+async def publish(shop_id: int, seq: int | None) -> None:
+    """What the engine does after a commit that appended events."""
+    await events.published(shop_id, seq)
 
 
 async def append_event(shop_id: int, *, announce: bool = True, **event) -> int:
     """One event in its own transaction, announced after commit; returns its seq."""
     async with in_transaction() as conn:
         seq = await append_in(conn, shop_id, **event)
+    if seq is None:  # PostgreSQL numbers it after commit, which also tells other processes
+        await store_sequence(shop_id, announce)
+        row = await RewardEvent.filter(shop_id=shop_id, issued_reward_id=900 + event.get("n", 0)).order_by("-id").first()
+        return row.seq
     if announce:
         events.committed(shop_id, seq)
     return seq
+
+
+async def store_sequence(shop_id: int, announce: bool) -> None:
+    if announce:
+        await events.published(shop_id, None)
+    else:
+        await driver.run(lambda: store.sequence(shop_id))
 
 
 class GraphQLSocket:

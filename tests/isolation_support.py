@@ -20,8 +20,8 @@ from graphql import (
 )
 from tortoise import Tortoise
 
-from engine import keys
-from engine.enums import Role
+from engine.services import keys
+from engine.core.enums import Role
 from models import Shop
 from resolvers import ids
 from tests.builders import billing, fixed, make_rule, order, points

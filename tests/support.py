@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
-from engine import keys, shops
-from engine.enums import Plan, Role
+from engine.services import keys
+from engine.services import shops
+from engine.core.enums import Plan, Role
 from models import Shop
 
 _names = itertools.count(1)

@@ -12,8 +12,8 @@ from graphql import parse, print_ast
 
 from api.app import create_app
 from api.settings import STOREFRONT_OPERATIONS, Settings
-from engine.enums import Role
-from engine.shops import customer_digest
+from engine.core.enums import Role
+from engine.services.shops import customer_digest
 from models import Shop
 from resolvers.allow_list import StorefrontOperations
 from resolvers.schema import schema

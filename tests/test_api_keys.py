@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from httpx_ws import WebSocketDisconnect
 
 from api.live_sockets import live_sockets
-from engine.enums import Role
-from engine.keys import hash_key
+from engine.core.enums import Role
+from engine.services.keys import hash_key
 from models import ApiKey
 from tests.event_support import subscriber
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from graphql import OperationType, parse
 
-from engine.enums import Role
-from engine.shops import customer_digest
+from engine.core.enums import Role
+from engine.services.shops import customer_digest
 from resolvers.schema import schema
 from tests.event_support import graphql_socket
 

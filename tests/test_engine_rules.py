@@ -108,8 +108,9 @@ async def test_points_earned_counts_other_rules_points_but_never_its_own(shops):
 async def test_activity_outside_the_window_does_not_count(shops):
     shop = await shops()
     start = datetime(2026, 1, 1, tzinfo=UTC)
+    # Counting past activity, so that only the window limits what counts.
     rule = await make_rule(
-        shop, "ORDERS_COUNT", [(1, points(1))],
+        shop, "ORDERS_COUNT", [(1, points(1))], past=True,
         startsAt=start.isoformat(), endsAt=(start + timedelta(days=30)).isoformat(),
     )
     await order(shop, "wes", occurredAt=(start - timedelta(seconds=1)).isoformat())

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from engine import clock
+from engine.services import clock
 from tests.builders import customer, fixed, make_rule, order, points, progress_of
 
 SWEEP = """mutation($asOf: DateTime) { runInactivitySweep(asOf: $asOf) { granted expired customersScanned } }"""
@@ -16,7 +16,8 @@ async def sweep(shop, at: datetime) -> dict:
 async def test_inactivity_grants_once_per_milestone_per_episode(shops):
     shop = await shops()
     start = datetime(2026, 3, 1, tzinfo=UTC)
-    await make_rule(shop, "INACTIVITY", [(30, points(100)), (60, points(200))])
+    # Counting past activity: the sweeps below look back at a time before the activation.
+    await make_rule(shop, "INACTIVITY", [(30, points(100)), (60, points(200))], past=True)
     with clock.frozen(start + timedelta(days=200)):
         await order(shop, "ivy", occurredAt=start.isoformat())
         assert (await sweep(shop, start + timedelta(days=29)))["granted"] == 0
@@ -37,7 +38,7 @@ async def test_two_sweeps_at_once_grant_nothing_twice(shops):
     import asyncio
 
     shop = await shops()
-    await make_rule(shop, "INACTIVITY", [(10, points(5))])
+    await make_rule(shop, "INACTIVITY", [(10, points(5))], past=True)
     past = datetime(2026, 1, 1, tzinfo=UTC)
     for n in range(20):
         await order(shop, f"idle-{n}", occurredAt=past.isoformat())
@@ -65,9 +66,10 @@ async def test_a_code_is_redeemed_once_and_expires(shops):
     twice = (await shop.gql(REDEEM, {"code": first["code"]}))["redeemReward"]
     assert [e["code"] for e in twice["userErrors"]] == ["REWARD_ALREADY_REDEEMED"]
     second = (await order(shop, "rex"))["issuedRewards"][0]
-    expired = await sweep(shop, clock.now() + timedelta(days=11))
-    assert expired["expired"] == 1
-    late = (await shop.gql(REDEEM, {"code": second["code"]}))["redeemReward"]
+    with clock.frozen(clock.now() + timedelta(days=11)):
+        expired = await sweep(shop, clock.now())
+        assert expired["expired"] == 1
+        late = (await shop.gql(REDEEM, {"code": second["code"]}))["redeemReward"]
     assert [e["code"] for e in late["userErrors"]] == ["REWARD_EXPIRED"]
     unknown = (await shop.gql(REDEEM, {"code": "MS-NOPE"}))["redeemReward"]
     assert [(e["field"], e["code"]) for e in unknown["userErrors"]] == [(["code"], "NOT_FOUND")]
@@ -83,7 +85,7 @@ async def test_another_shop_cannot_redeem_a_code(shops):
 
 async def test_inactivity_progress_shows_only_the_current_episodes_rewards(shops):
     shop = await shops()
-    rule = await make_rule(shop, "INACTIVITY", [(5, points(1))])
+    rule = await make_rule(shop, "INACTIVITY", [(5, points(1))], past=True)
     start = clock.now() - timedelta(days=20)
     await order(shop, "kim", occurredAt=start.isoformat())
     await sweep(shop, start + timedelta(days=6))

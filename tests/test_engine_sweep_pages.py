@@ -1,16 +1,18 @@
-"""The sweep grants a page of customers at once, and leaves exactly what granting them one
-customer at a time leaves (the path it keeps for shops whose points feed other rules)."""
+"""The sweep grants a page of customers at once. A shop whose inactivity points also move
+other rules gets exactly the same rewards, ledger, balances and events, and the points move
+those rules."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from engine import rules, shops
-from engine.activities import ActivityInput
-from engine.definitions import MilestoneDraft, RewardDraft, RuleDraft
-from engine.enums import ActivityKind, Plan, RewardKind, RuleType
-from engine.recording import record_activity
-from engine.sweep import run_sweep
-from models import sql
+from engine.services import rules
+from engine.services import shops
+from engine.core.activities import ActivityInput
+from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
+from engine.core.enums import ActivityKind, Plan, RewardKind, RuleType
+from engine.services.recording import record_activity
+from engine.services.sweep import run_sweep
+from engine.store import sql
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
 AS_OF = START + timedelta(days=40)
@@ -29,7 +31,8 @@ async def _shop(points_feed_a_rule: bool):
         drafts.append(RuleDraft("Points", RuleType.POINTS_EARNED,
                                 [MilestoneDraft(Decimal(10**6), RewardDraft(RewardKind.POINTS, points=1))]))
     for draft in drafts:
-        await rules.activate_rule(shop, (await rules.create_rule(shop, draft, None)).id, False, None)
+        # Counting past activity: the sweep looks back at a time before the activation.
+        await rules.activate_rule(shop, (await rules.create_rule(shop, draft, None)).id, True, None)
     for n in range(12):  # idle 0, 3, 6, … 33 days at AS_OF
         await record_activity(shop, ActivityInput(
             ActivityKind.ORDER_PLACED, f"idle-{n}", f"o-{n}", AS_OF - timedelta(days=3 * n),
@@ -72,7 +75,7 @@ async def test_a_page_of_grants_leaves_what_one_customer_at_a_time_leaves():
     expected = await _state(one_by_one)
     assert await _state(paged) == expected
     assert expected["customers"][-1] == ("idle-9", 5, 250)
-    # The one-at-a-time path really ran: its points moved the POINTS_EARNED rule.
+    # The points moved the POINTS_EARNED rule.
     fed = await sql.fetch(sql.current(), "SELECT value FROM rule_progress WHERE shop_id = $1", one_by_one.id)
     assert sorted(int(r["value"]) for r in fed) == [5] * 8
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.enums import Role
+from engine.core.enums import Role
 
 CASES = {
     "a syntax error": ("{ shop { ", {}, "GRAPHQL_PARSE_FAILED"),

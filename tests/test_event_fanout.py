@@ -11,7 +11,7 @@ import pytest
 from httpx_ws import aconnect_ws
 
 from api import db
-from engine.enums import Role
+from engine.core.enums import Role
 from resolvers.ids import encode_cursor
 from tests.builders import make_rule, points
 from tests.event_support import SUBSCRIBE, TRANSPORT_WS, GraphQLSocket

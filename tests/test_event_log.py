@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from engine import events
-from engine.enums import RewardEventType, Role
+from engine.services import event_log as events
+from engine.core.enums import RewardEventType, Role
 from models import RewardEvent
 from resolvers.events.render import render
 from resolvers.ids import decode_cursor, encode_cursor
-from tests.event_support import append_event, append_in
+from tests.event_support import append_event, append_in, publish
 
 EVENTS = """
 query Events($first: Int, $after: String, $types: [RewardEventType!], $customerId: ID) {
@@ -126,7 +126,7 @@ async def test_concurrent_writers_never_make_an_event_visible_behind_a_read_curs
         async with in_transaction() as conn:
             seq = await append_in(conn, shop.id, n=n)
             await asyncio.sleep(random.random() / 50)
-        events.committed(shop.id, seq)
+        await publish(shop.id, seq)
 
     async def reader(seen: list[str], done: asyncio.Event) -> None:
         cursor = 0

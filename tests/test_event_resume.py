@@ -3,7 +3,10 @@ was cut off mid-stream gets exactly what it missed when it reconnects with its l
 
 from __future__ import annotations
 
-from engine.enums import Role
+from datetime import timedelta
+
+from engine.services import clock
+from engine.core.enums import Role
 from tests.builders import fixed, make_rule, order, points
 from tests.event_support import subscriber
 
@@ -85,7 +88,8 @@ async def test_redeemed_and_expired_rewards_reach_subscribers_as_the_log_shows_t
         second = (await order(shop, "fay"))["issuedRewards"][0]
         redeemed = await shop.gql(REDEEM, {"code": first["code"]})
         assert redeemed["redeemReward"]["userErrors"] == []
-        swept = await shop.gql(SWEEP, {"asOf": "2099-01-01T00:00:00+00:00"})
+        with clock.frozen(clock.now() + timedelta(days=2)):
+            swept = await shop.gql(SWEEP, {})
         assert swept["runInactivitySweep"]["expired"] == 1
         got = await socket.events(4)
     assert [(e["type"], e["data"]["reward"]["id"]) for e in got] == [

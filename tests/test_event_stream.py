@@ -8,10 +8,10 @@ import tracemalloc
 import pytest
 from tortoise.transactions import in_transaction
 
-from engine import events
-from engine.enums import RewardEventType, Role
+from engine.services import event_log as events
+from engine.core.enums import RewardEventType, Role
 from resolvers.ids import encode_cursor
-from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, subscriber
+from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, publish, subscriber
 
 START = encode_cursor(0)
 
@@ -125,7 +125,7 @@ async def test_a_long_subscription_keeps_memory_flat(shops, app):
     async with in_transaction() as conn:
         for n in range(3000):
             seq = await append_in(conn, shop.id, n=n)
-    events.committed(shop.id, seq)
+    await publish(shop.id, seq)
     async with subscriber(app, await shop.key(Role.PARTNER), {"after": START}) as socket:
         tracemalloc.start()
         try:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from engine.enums import Role
+from engine.core.enums import Role
 from resolvers.ids import encode_cursor
 from tests.builders import make_rule, order, points
 from tests.server_process import free_port, serving

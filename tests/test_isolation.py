@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from httpx_ws import WebSocketDisconnect
 
-from engine.enums import Role
-from engine.shops import customer_digest
+from engine.core.enums import Role
+from engine.services.shops import customer_digest
 from models import Shop
 from resolvers.ids import encode_cursor
 from tests.event_support import graphql_socket, subscriber
@@ -145,7 +145,7 @@ SAMPLES: dict[str, Sample] = {
     "recordPointsEarned": Sample(_activity(entryId="iso-points", points=15, source="quiz")),
     "recordSignup": Sample(_activity()),
     "redeemReward": Sample(lambda v: {"code": v.code}, NOT_FOUND),
-    "runInactivitySweep": Sample(lambda v: {"asOf": "2030-01-01T00:00:00+00:00"}),
+    "runInactivitySweep": Sample(lambda v: {"asOf": "2026-01-01T00:00:00+00:00", "dryRun": False}),
     "createWebhookEndpoint": Sample(lambda v: {"url": "https://hooks.attacker.example/in"}),
     "enableWebhookEndpoint": Sample(lambda v: {"id": v.endpoint_to_enable}, NOT_FOUND),
     "deleteWebhookEndpoint": Sample(lambda v: {"id": v.endpoint_to_delete}, NOT_FOUND),

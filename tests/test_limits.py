@@ -10,7 +10,7 @@ from graphql import get_introspection_query
 from api.app import create_app
 from api.rate_limit import TokenBuckets
 from api.settings import Settings
-from engine.enums import Role
+from engine.core.enums import Role
 from models import ApiKey, MilestoneRule
 from resolvers.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 

@@ -8,7 +8,7 @@ import logging
 
 from api import health
 from api.jsonlog import JsonFormatter
-from engine import telemetry
+from engine.services import telemetry
 from resolvers import ids
 from tests.builders import credit, gift, make_rule, order, points
 from tests.event_support import append_event, subscriber
@@ -139,7 +139,7 @@ async def test_an_operation_without_a_name_is_labelled_by_its_root_fields(shops,
 
 
 async def test_a_forbidden_field_counts_as_forbidden(shops, http):
-    from engine.enums import Role
+    from engine.core.enums import Role
 
     shop = await shops()
     labels = {"operation": "Secret", "outcome": "forbidden"}

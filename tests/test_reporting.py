@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine import clock
+from engine.services import clock
 from tests.builders import credit, fixed, make_rule, order, points, refund, review, signup
 from tests.query_counter import capture_statements, count_queries
 from tests.reporting_support import assert_every_statement_uses_an_index

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.enums import Plan
+from engine.core.enums import Plan
 from tests.rule_calls import create, create_rule, errors, milestone, points, rule_count
 from tests.support import GraphQLErrors
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import clock
-from engine.enums import Plan, Role
+from engine.services import clock
+from engine.core.enums import Plan, Role
 from models import MilestoneRule
 from tests.rule_calls import ACTIVATE, ARCHIVE, PAUSE, RULE, UPDATE, call, create_rule, errors
 from tests.support import GraphQLErrors

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from engine import keys
-from engine.enums import Role
+from engine.services import keys
+from engine.core.enums import Role
 from models import ApiKey
 from tests.rule_calls import ARCHIVE, RULE, active_rule, call, create_rule
 from tests.support import GraphQLErrors

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from engine import clock
-from engine.keys import hash_key
+from engine.services import clock
+from engine.services.keys import hash_key
 from models import ApiKey
 from tests.rule_calls import (
     ACTIVATE,

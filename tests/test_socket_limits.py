@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from api import db
 from api.app import create_app
 from api.settings import Settings
-from engine.enums import Role
+from engine.core.enums import Role
 from tests.event_support import LEGACY_WS, TRANSPORT_WS, graphql_socket
 from tests.server_process import create_shop, serving
 

@@ -11,7 +11,7 @@ import pytest
 
 from api.jsonlog import JsonFormatter
 from api.sweeper import Sweeper
-from engine import sweep as sweep_module
+from engine.services import sweep as sweep_module
 from tests.builders import make_rule, order, points
 from tests.metric_samples import samples
 
@@ -109,7 +109,7 @@ SWEEP_SAMPLES = {
 
 async def test_every_sweep_is_counted_with_what_it_granted(shops, http):
     shop = await shops()
-    await make_rule(shop, "INACTIVITY", [(1, points(5))])
+    await make_rule(shop, "INACTIVITY", [(1, points(5))], past=True)  # the sweep looks back
     await order(shop, "quiet", occurredAt="2026-01-01T00:00:00+00:00")
     before = await samples(http, SWEEP_SAMPLES)
     data = await shop.gql(SWEEP, {"asOf": "2026-03-01T00:00:00+00:00"})

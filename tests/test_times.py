@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine import clock
+from engine.services import clock
 from models import Activity, Customer, IssuedReward, MilestoneRule
 from resolvers.times import UnusableTime, parse_datetime
 from tests.builders import fixed, make_rule, order, points
@@ -115,8 +115,12 @@ async def test_the_sweep_survives_a_threshold_beyond_the_calendar_and_the_calend
     await order(shop, "idle")
     payload = (await shop.gql(SWEEP, {"asOf": None}))["runInactivitySweep"]
     assert payload["userErrors"] == [] and payload["granted"] == 0
-    last = (await shop.gql(SWEEP, {"asOf": "9999-12-31T23:59:59+00:00"}))["runInactivitySweep"]
+    dry = SWEEP.replace("$asOf: DateTime)", "$asOf: DateTime, $dry: Boolean!)").replace(
+        "runInactivitySweep(asOf: $asOf)", "runInactivitySweep(asOf: $asOf, dryRun: $dry)"
+    )
+    last = (await shop.gql(dry, {"asOf": "9999-12-31T23:59:59+00:00", "dry": True}))["runInactivitySweep"]
     assert last["userErrors"] == [] and last["granted"] == 0
+    assert await IssuedReward.filter(shop_id=shop.id).count() == 0
 
 
 async def test_a_code_issued_near_the_end_of_the_calendar_expires_on_its_last_moment(shops):

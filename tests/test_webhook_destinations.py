@@ -12,7 +12,8 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from engine import clock, destinations
+from engine import destinations
+from engine.services import clock
 from models import WebhookEndpoint as EndpointRow
 from tests.event_support import append_event
 from tests.support import ShopFactory

@@ -8,8 +8,8 @@ import hmac
 
 import pytest
 
-from engine.enums import RewardEventType, Role
-from engine.errors import DomainError
+from engine.core.enums import RewardEventType, Role
+from engine.core.errors import DomainError
 from engine.webhooks import check_url, prune_deliveries
 from models import WebhookEndpoint as EndpointRow
 from resolvers import ids

@@ -2,7 +2,7 @@
 
 import json
 
-from engine.enums import Role
+from engine.core.enums import Role
 from tests.event_support import LEGACY_WS, graphql_socket
 
 

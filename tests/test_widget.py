@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.enums import Role
-from engine.shops import customer_digest
+from engine.core.enums import Role
+from engine.services.shops import customer_digest
 from models import Customer, Shop
 from tests.builders import customer, fixed, make_rule, order, points, progress_of
 

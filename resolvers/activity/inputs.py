@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from engine.activities import ActivityInput
-from engine.enums import ActivityKind
+from engine.core.activities import ActivityInput
+from engine.core.enums import ActivityKind
 from resolvers.times import input_time
 
 OCCURRED_AT = "When it happened (default now); at most 5 minutes in the future."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from engine.errors import DomainError
-from engine.recording import RecordResult, record_activity
+from engine.core.errors import DomainError
+from engine.services.recording import RecordResult, record_activity
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import IssuedReward as RewardRow

@@ -6,16 +6,18 @@ from datetime import datetime
 
 import strawberry
 
-from engine import clock
-from engine.activities import EARLIEST
-from engine.errors import DomainError
-from engine.redeeming import redeem_reward
-from engine.sweep import run_sweep
+from engine.core.activities import EARLIEST
+from engine.core.errors import DomainError
+from engine.services import clock
+from engine.services.redeeming import redeem_reward
+from engine.services.sweep import run_sweep
 from models import IssuedReward as RewardRow
+from models import MilestoneRule as RuleRow
 from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin, IsAdminOrPartner
+from resolvers.rules.types import MilestoneRule
 from resolvers.times import input_time
 
 
@@ -25,12 +27,24 @@ class RedeemRewardPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(description="What one rule's part of a sweep did (or, in a dry run, would do).")
+class SweepRuleResult:
+    rule: MilestoneRule
+    customers: int = strawberry.field(description="Customers granted at least one of its milestones.")
+    granted: int = strawberry.field(description="Its inactivity rewards granted.")
+    expired: int = strawberry.field(description="Its code rewards expired.")
+
+
 @strawberry.type
 class RunInactivitySweepPayload:
     as_of: datetime
-    granted: int = strawberry.field(description="Inactivity rewards granted.")
-    expired: int = strawberry.field(description="Code rewards expired.")
-    customers_scanned: int
+    dry_run: bool = strawberry.field(default=False, description="True when nothing was written.")
+    granted: int = strawberry.field(default=0, description="Inactivity rewards granted.")
+    expired: int = strawberry.field(default=0, description="Code rewards expired.")
+    customers_scanned: int = 0
+    by_rule: list[SweepRuleResult] = strawberry.field(
+        default_factory=list, description="The same, rule by rule (in rule id order)."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
@@ -59,22 +73,29 @@ class RewardMutation:
     @strawberry.mutation(
         permission_classes=[IsAdmin],
         description="Grant this shop's inactivity milestones and expire its due rewards as of "
-        "`asOf` (default now). The server also runs the sweep on an interval.",
+        "`asOf` (default now; a past time replays what the sweep would have done then). A future "
+        "`asOf` is refused unless `dryRun`, which writes nothing and answers what the sweep "
+        "would do. The server also runs the sweep on an interval.",
     )
     async def run_inactivity_sweep(
-        self, info: Info, as_of: datetime | None = None
+        self, info: Info, as_of: datetime | None = None, dry_run: bool = False
     ) -> RunInactivitySweepPayload:
         try:
             moment = sweep_time(as_of)
+            result = await run_sweep(as_of=moment, shop_id=info.context.shop.id, dry_run=dry_run)
         except DomainError as error:
-            return RunInactivitySweepPayload(
-                as_of=clock.now(), granted=0, expired=0, customers_scanned=0,
-                user_errors=user_errors(error, prefix=None),
-            )
-        result = await run_sweep(as_of=moment, shop_id=info.context.shop.id)
+            return RunInactivitySweepPayload(as_of=clock.now(), user_errors=user_errors(error, prefix=None))
+        rules = {r.id: r for r in await RuleRow.filter(id__in=list(result.by_rule))}
         return RunInactivitySweepPayload(
             as_of=result.as_of,
+            dry_run=result.dry_run,
             granted=result.granted,
             expired=result.expired,
             customers_scanned=result.customers_scanned,
+            by_rule=[
+                SweepRuleResult(rule=MilestoneRule(row=rules[part.rule_id]), customers=part.customers,
+                                granted=part.granted, expired=part.expired)
+                for part in sorted(result.by_rule.values(), key=lambda p: p.rule_id)
+                if part.rule_id in rules
+            ],
         )

@@ -8,9 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from engine.definitions import threshold_decimal
-from engine.enums import RuleStatus, RuleType
-from engine.progress import RuleProgressView, progress_for
+from engine.core.drafts import threshold_decimal
+from engine.core.enums import RuleStatus, RuleType
+from engine.services.progress import RuleProgressView, progress_for
 from models import Customer as CustomerRow
 from models import MilestoneRule as RuleRow
 from resolvers.context import Info

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from engine.enums import RuleType
+from engine.core.enums import RuleType
 from models import IssuedReward as RewardRow
 from resolvers import ids
 from resolvers.context import Info

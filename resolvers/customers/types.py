@@ -8,8 +8,8 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from engine.enums import LedgerAccount as AccountEnum
-from engine.money import from_minor
+from engine.core.enums import LedgerAccount as AccountEnum
+from engine.core.money import from_minor
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import LedgerEntry as LedgerRow

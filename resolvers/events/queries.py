@@ -30,7 +30,7 @@ class EventQuery:
     ) -> Connection[RewardEvent]:
         wanted = event_filter(types, customer_id)
         shop = info.context.shop
-        query = RewardEventRow.filter(shop_id=shop.id, **wanted.lookups())
+        query = RewardEventRow.filter(shop_id=shop.id, seq__isnull=False, **wanted.lookups())
         return await paginate(
             query, first, after, lambda row: RewardEvent(row=row, currency=shop.currency), key="seq"
         )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from engine.definitions import threshold_decimal
-from engine.money import from_minor
+from engine.core.drafts import threshold_decimal
+from engine.core.money import from_minor
 from models import RewardEvent
 from resolvers import ids
 

@@ -9,8 +9,8 @@ from contextlib import aclosing
 import strawberry
 from graphql import GraphQLError
 
-from engine import telemetry
 from engine.event_hub import hub
+from engine.services import telemetry
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
 from resolvers.events.filters import event_filter

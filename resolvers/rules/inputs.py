@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 
-from engine.definitions import MilestoneDraft, RuleDraft
-from engine.enums import MixedStepMetric as MetricEnum
-from engine.enums import RefundPolicy as PolicyEnum
-from engine.enums import RuleType as TypeEnum
-from engine.errors import DomainError
+from engine.core.drafts import MilestoneDraft, RuleDraft
+from engine.core.enums import MixedStepMetric as MetricEnum
+from engine.core.enums import RefundPolicy as PolicyEnum
+from engine.core.enums import RuleType as TypeEnum
+from engine.core.errors import DomainError
 from resolvers import ids
 from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
 from resolvers.rewards import RewardInput

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from engine import rules
-from engine.errors import DomainError
+from engine.services import rules
+from engine.core.errors import DomainError
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.errors import UserError, user_errors

@@ -8,8 +8,8 @@ from decimal import Decimal
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from engine.enums import RuleType
-from engine.money import from_minor
+from engine.core.enums import RuleType
+from engine.core.money import from_minor
 from engine.reporting import RewardTotals, customers_reached, customers_with_progress, reward_totals
 from models import MilestoneRule as RuleRow
 from resolvers import ids

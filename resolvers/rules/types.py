@@ -8,8 +8,8 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from engine.definitions import threshold_decimal
-from engine.enums import RuleType as RuleTypeEnum
+from engine.core.drafts import threshold_decimal
+from engine.core.enums import RuleType as RuleTypeEnum
 from models import Milestone as MilestoneRow
 from models import MilestoneRule as RuleRow
 from models import RuleChange as ChangeRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from engine import webhooks
-from engine.errors import DomainError
+from engine.core.errors import DomainError
 from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import RewardEventType

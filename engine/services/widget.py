@@ -1,0 +1,33 @@
+"""The storefront widget's customer: proven by the store's digest, never guessed."""
+
+from __future__ import annotations
+
+from engine.services import clock
+from engine.core.errors import not_found
+from engine.services.shops import digest_matches
+from models import Customer, Shop
+
+# No customer row has this id: a customer the shop has not seen yet reads as zero everywhere.
+UNSEEN_CUSTOMER_ID = 0
+
+
+async def widget_customer(shop: Shop, external_id: str, digest: str) -> Customer:
+    """The shop's customer with `external_id`, when `digest` is the shop's HMAC of it.
+
+    A wrong digest is NOT_FOUND, whether or not the customer exists. A customer with a right
+    digest whom the shop has not seen yet is an unsaved customer with no activity (the
+    widget shows the rules to reach); nothing is written.
+    """
+    if not digest_matches(shop, external_id, digest):
+        raise not_found("Customer", ("customerDigest",))
+    customer = await Customer.get_or_none(shop_id=shop.id, external_id=external_id)
+    if customer is not None:
+        return customer
+    now = clock.now()
+    return Customer(
+        id=UNSEEN_CUSTOMER_ID,
+        shop_id=shop.id,
+        external_id=external_id,
+        first_seen_at=now,
+        last_activity_at=now,
+    )

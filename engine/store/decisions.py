@@ -1,0 +1,138 @@
+"""Writing decisions: the same few statements for one activity, a page of the sweep or a batch
+of an import.
+
+Progress, rewards, ledger entries and events are each written in one statement (in chunks for
+large batches), customers' rows in one more. The unique grant key stays the last line of
+defence: a grant another transaction took first fails the insert, and the unit of work runs
+again on fresh reads; so does a revocation of a reward that moved meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine.core.decisions import Decision
+from engine.core.enums import IssuedRewardStatus
+from engine.core.grants import Grant
+from engine.store import customers, events
+from engine.store.driver import Conflict, Execute, Fetch, Work
+from engine.store.sql import marks, value_rows
+
+CHUNK = 2000
+
+_REWARD_COLUMNS = (
+    "shop_id, customer_id, rule_id, milestone_id, activity_id, grant_key, kind, reward, status,"
+    " code, expires_at, issued_at, revoked_at"
+)
+_LEDGER_COLUMNS = (
+    "shop_id, customer_id, account, delta, reason, activity_id, issued_reward_id, occurred_at,"
+    " created_at"
+)
+
+
+def _chunks(rows: list, size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@dataclass(frozen=True)
+class Written:
+    reward_ids: dict[Grant, int]  # every grant decided or revoked, by its id
+    last_seq: int | None  # when the events were numbered in the transaction (SQLite)
+
+
+def write(shop_id: int, decisions: Sequence[Decision], now: datetime, dialect: str) -> Work[Written]:
+    """Write every decision, in a fixed number of statements."""
+    yield from _progress(shop_id, decisions, now)
+    ids = yield from _grants(shop_id, decisions, now)
+    yield from _revocations(decisions, ids, now)
+    yield from _ledger(shop_id, decisions, ids, now)
+    last_seq = yield from events.append(
+        shop_id,
+        [
+            events.EventRow.of(event, decision.customer_external_id, ids[event.grant])
+            for decision in decisions
+            for event in decision.events
+        ],
+        now,
+        sequenced=dialect == "sqlite",
+    )
+    greatest, least = ("max", "min") if dialect == "sqlite" else ("GREATEST", "LEAST")
+    yield from customers.update([(d.customer_id, d.customer) for d in decisions], greatest, least)
+    return Written(ids, last_seq)
+
+
+def _progress(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[None]:
+    rows = [
+        (shop_id, rule_id, d.customer_id, p.value, p.step, p.as_of, now)
+        for d in decisions
+        for rule_id, p in d.progress.items()
+    ]
+    for chunk in _chunks(rows):
+        yield Execute(
+            "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, as_of, updated_at)"
+            f" VALUES {value_rows(len(chunk), 7)} ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            " SET value = excluded.value, step = excluded.step, as_of = excluded.as_of,"
+            " updated_at = excluded.updated_at",
+            [v for row in chunk for v in row],
+        )
+
+
+def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[dict[Grant, int]]:
+    """Insert the new grants (those revoked in the same batch already REVOKED); returns every
+    grant's id, stored or new."""
+    ids: dict[Grant, int] = {}
+    revoked_now = {g for d in decisions for g in d.revocations if g.id is None}
+    new = [g for d in decisions for g in d.grants]
+    for d in decisions:
+        for g in d.revocations:
+            if g.id is not None:
+                ids[g] = g.id
+    for chunk in _chunks(new):
+        rows = yield Fetch(
+            f"INSERT INTO issued_rewards ({_REWARD_COLUMNS}) VALUES {value_rows(len(chunk), 13)}"
+            " RETURNING id, customer_id, rule_id, milestone_id, grant_key",
+            [
+                v
+                for g in chunk
+                for v in (
+                    shop_id, g.customer_id, g.rule_id, g.milestone.id, g.activity_id, str(g.key),
+                    g.reward.kind.value, json.dumps(g.reward.to_json(), separators=(",", ":")),
+                    (IssuedRewardStatus.REVOKED if g in revoked_now else g.status).value,
+                    g.code, g.expires_at, g.issued_at, now if g in revoked_now else None,
+                )
+            ],
+        )
+        by_key = {(int(r["customer_id"]), int(r["rule_id"]), int(r["milestone_id"]), r["grant_key"]): int(r["id"]) for r in rows}
+        for g in chunk:
+            ids[g] = by_key[(g.customer_id, g.rule_id, g.milestone.id, str(g.key))]
+    return ids
+
+
+def _revocations(decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:
+    stored = sorted({g.id for d in decisions for g in d.revocations if g.id is not None})
+    for chunk in _chunks(stored):
+        rows = yield Fetch(
+            "UPDATE issued_rewards SET status = 'REVOKED', revoked_at = $1"
+            f" WHERE id IN ({marks(len(chunk), 2)}) AND status = 'ISSUED' RETURNING id",
+            (now, *chunk),
+        )
+        if len(rows) != len(chunk):
+            raise Conflict("a reward to revoke was redeemed, expired or revoked meanwhile")
+
+
+def _ledger(shop_id: int, decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:
+    rows = [
+        (shop_id, d.customer_id, e.account.value, e.delta, e.reason.value, e.activity_id,
+         ids[e.grant] if e.grant is not None else None, e.occurred_at, now)
+        for d in decisions
+        for e in d.ledger
+    ]
+    for chunk in _chunks(rows):
+        yield Execute(
+            f"INSERT INTO ledger_entries ({_LEDGER_COLUMNS}) VALUES {value_rows(len(chunk), 9)}",
+            [v for row in chunk for v in row],
+        )

@@ -1,0 +1,179 @@
+"""Rules as evaluation reads them: with each customer's progress and grants on them, in one
+statement, and their milestones (ladders) cached in memory by rule version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from engine.core.enums import IssuedRewardStatus, MixedStepMetric, RefundPolicy, RuleStatus, RuleType
+from engine.core.grants import Grant, GrantBook, GrantKey
+from engine.core.rewards import Reward
+from engine.core.rules import Ladder, Milestone, Period, Rule
+from engine.core.state import Progress
+from engine.store.driver import Fetch, Work
+from engine.store.sql import from_json, marks, to_datetime
+
+RULE_COLUMNS = (
+    "r.id, r.name, r.type, r.status, r.starts_at, r.ends_at, r.refund_policy,"
+    " r.reward_expiry_days, r.counting_periods, r.version"
+)
+LIVE = "('ACTIVE', 'PAUSED')"
+# Past this many rules the cache starts afresh; a shop has tens of rules, not thousands.
+MAX_CACHED = 5000
+_ladders: dict[int, tuple[int, Ladder]] = {}
+
+
+def milestone_of(row: Any, reward: Any = None) -> Milestone:
+    metric = row["step_metric"]
+    return Milestone(
+        id=int(row["milestone_id"] if "milestone_id" in row.keys() else row["id"]),
+        position=int(row["position"]),
+        threshold=int(row["threshold"]),
+        reward=Reward.from_json(from_json(reward if reward is not None else row["reward"])),
+        step_metric=MixedStepMetric(metric) if metric else None,
+        description=row["description"] if "description" in row.keys() else None,
+    )
+
+
+def periods_of(stored: Any) -> tuple[Period, ...]:
+    return tuple(Period(to_datetime(start), to_datetime(end)) for start, end in from_json(stored) or [])
+
+
+def stored_periods(periods: Iterable[Period]) -> list[list[str | None]]:
+    return [[_iso(p.start), _iso(p.end)] for p in periods]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def rule_of(row: Any, ladder: Ladder) -> Rule:
+    return Rule(
+        id=int(row["id"]),
+        name=row["name"],
+        type=RuleType(row["type"]),
+        status=RuleStatus(row["status"]),
+        ladder=ladder,
+        refund_policy=RefundPolicy(row["refund_policy"]),
+        reward_expiry_days=row["reward_expiry_days"],
+        starts_at=to_datetime(row["starts_at"]),
+        ends_at=to_datetime(row["ends_at"]),
+        periods=periods_of(row["counting_periods"]),
+        version=int(row["version"]),
+    )
+
+
+def grant_of(row: Any) -> Grant:
+    """A stored grant from a row with the issued reward's columns and its milestone's."""
+    return Grant(
+        customer_id=int(row["customer_id"]),
+        rule_id=int(row["rule_id"]),
+        milestone=milestone_of(row),
+        key=GrantKey.parse(row["grant_key"]),
+        reward=Reward.from_json(from_json(row["reward"])),
+        status=IssuedRewardStatus(row["grant_status"]),
+        issued_at=to_datetime(row["issued_at"]),
+        code=row["code"],
+        expires_at=to_datetime(row["expires_at"]),
+        activity_id=row["activity_id"],
+        id=int(row["grant_id"]),
+    )
+
+
+GRANT_COLUMNS = (
+    "g.id AS grant_id, g.customer_id, g.rule_id, g.milestone_id, g.grant_key,"
+    " g.status AS grant_status, g.reward, g.code, g.expires_at, g.issued_at, g.activity_id,"
+    " m.position, m.threshold, m.step_metric"
+)
+
+
+# An issued reward with what its events tell: milestone, customer, rule (for grant_of).
+REWARD_WITH_CONTEXT = (
+    "SELECT r.id AS grant_id, r.shop_id, r.customer_id, r.rule_id, r.milestone_id, r.grant_key,"
+    " r.status AS grant_status, r.reward, r.code, r.expires_at, r.issued_at, r.activity_id,"
+    " m.position, m.threshold, m.step_metric, c.external_id, u.name AS rule_name, u.type AS rule_type"
+    " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
+    " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
+)
+
+
+def with_state(
+    shop_id: int, customer_ids: Sequence[int], types: Iterable[RuleType]
+) -> Work[tuple[list[Rule], dict[int, dict[int, Progress]], dict[int, GrantBook]]]:
+    """The shop's live rules of `types` (id order), with each customer's progress and grants
+    on them: one statement, then one more for ladders this process has not cached."""
+    names = sorted(t.value for t in types)
+    if not names or not customer_ids:
+        return ([], {c: {} for c in customer_ids}, {c: GrantBook() for c in customer_ids})
+    first = 2 + len(names)
+    rows = yield Fetch(
+        f"SELECT {RULE_COLUMNS}, c.id AS customer_id, p.value, p.step, p.as_of, {GRANT_COLUMNS}"
+        " FROM milestone_rules r CROSS JOIN customers c"
+        " LEFT JOIN rule_progress p ON p.rule_id = r.id AND p.customer_id = c.id"
+        " LEFT JOIN issued_rewards g ON g.rule_id = r.id AND g.customer_id = c.id"
+        " LEFT JOIN milestones m ON m.id = g.milestone_id"
+        f" WHERE r.shop_id = $1 AND r.status IN {LIVE} AND r.type IN ({marks(len(names), 2)})"
+        f" AND c.id IN ({marks(len(customer_ids), first)})"
+        " ORDER BY r.id, c.id, g.id",
+        (shop_id, *names, *customer_ids),
+    )
+    rule_rows: dict[int, Any] = {}
+    progress: dict[int, dict[int, Progress]] = {c: {} for c in customer_ids}
+    grants: dict[int, GrantBook] = {c: GrantBook() for c in customer_ids}
+    for row in rows:
+        rule_id, customer_id = int(row["id"]), int(row["customer_id"])
+        rule_rows.setdefault(rule_id, row)
+        if row["value"] is not None:
+            progress[customer_id][rule_id] = Progress(
+                int(row["value"]), int(row["step"]), to_datetime(row["as_of"])
+            )
+        if row["grant_id"] is not None:
+            grants[customer_id].add(grant_of(row))
+    rules = yield from with_ladders(list(rule_rows.values()))
+    return rules, progress, grants
+
+
+def with_ladders(rule_rows: list[Any]) -> Work[list[Rule]]:
+    """Rules from their rows, their ladders from the cache or one statement for the rest."""
+    missing = [int(r["id"]) for r in rule_rows if _cached(int(r["id"]), int(r["version"])) is None]
+    if missing:
+        rows = yield Fetch(
+            "SELECT id, rule_id, position, threshold, step_metric, description, reward FROM milestones"
+            f" WHERE retired_at IS NULL AND rule_id IN ({marks(len(missing))}) ORDER BY rule_id, position",
+            missing,
+        )
+        found: dict[int, list[Milestone]] = {rule_id: [] for rule_id in missing}
+        for row in rows:
+            found[int(row["rule_id"])].append(milestone_of(row))
+        versions = {int(r["id"]): int(r["version"]) for r in rule_rows}
+        if len(_ladders) + len(found) > MAX_CACHED:
+            _ladders.clear()
+        for rule_id, milestones in found.items():
+            _ladders[rule_id] = (versions[rule_id], Ladder.of(milestones))
+    return [rule_of(row, _ladders[int(row["id"])][1]) for row in rule_rows]
+
+
+def _cached(rule_id: int, version: int) -> Ladder | None:
+    cached = _ladders.get(rule_id)
+    return cached[1] if cached is not None and cached[0] == version else None
+
+
+def live(shop_id: int | None, types: Iterable[RuleType]) -> Work[list[Rule]]:
+    """Live rules of `types`, of one shop or of every shop, in id order."""
+    names = sorted(t.value for t in types)
+    shop_filter = "" if shop_id is None else f" AND r.shop_id = ${len(names) + 1}"
+    rows = yield Fetch(
+        f"SELECT {RULE_COLUMNS}, r.shop_id FROM milestone_rules r WHERE r.status IN {LIVE}"
+        f" AND r.type IN ({marks(len(names))}){shop_filter} ORDER BY r.id",
+        (*names, *([] if shop_id is None else [shop_id])),
+    )
+    return (yield from with_ladders(list(rows)))
+
+
+def by_id(rule_id: int) -> Work[Rule | None]:
+    rows = yield Fetch(f"SELECT {RULE_COLUMNS}, r.shop_id FROM milestone_rules r WHERE r.id = $1", (rule_id,))
+    if not rows:
+        return None
+    return (yield from with_ladders(list(rows)))[0]
