@@ -18,10 +18,11 @@ from api import db, metrics
 from api.auth import BearerAuth
 from api.body_limit import BodySizeLimit
 from api.event_services import event_services
+from api.fanout import streams
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.http_errors import internal_error
-from api.jsonlog import logging_config
+from api.log_format import logging_config
 from api.persisted_queries import PersistedQueries
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """The ASGI app. With `manage_database`, the lifespan migrates, connects and disconnects;
     tests that set the database up themselves pass False."""
     settings = settings or Settings.from_env()
+    streams.queue_size = settings.subscriber_queue_size
     operations = StorefrontOperations.load(settings.storefront_operations_file, schema._schema)
     persisted = PersistedQueries(known=operations.hashes())
     graphql = MilestonesGraphQL(
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             # JSON logs under any ASGI server, not only `milestones serve`.
-            logging.config.dictConfig(logging_config(settings.log_level))
+            logging.config.dictConfig(logging_config(settings.log_level, settings.log_format))
             await db.migrate(settings.database_url)
             await db.connect(settings.database_url)
         sweeper = None

@@ -10,27 +10,41 @@ from api.http_errors import send_error
 from engine.services.keys import authenticate
 from models import ApiKey
 
-
-def bearer_token(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+MISSING_KEY = "Missing API key. Send the header `Authorization: Bearer <key>`."
+UNKNOWN_KEY = "Unknown or revoked API key."
 
 
-def token_from_params(params: dict[str, Any] | None) -> str | None:
+def read_authorization(value: str | None) -> tuple[str | None, str]:
+    """The key of an `Authorization: Bearer <key>` value, or None and why it has none."""
+    scheme, _, token = (value or "").strip().partition(" ")
+    if not scheme:
+        return None, MISSING_KEY
+    if scheme.lower() != "bearer":
+        if not token or not scheme.isalpha():  # a bare key: its scheme left out
+            return None, (
+                "The Authorization header must name the Bearer scheme: "
+                "`Authorization: Bearer <key>`."
+            )
+        return None, (
+            f"The Authorization scheme `{scheme}` is not supported: "
+            "send `Authorization: Bearer <key>`."
+        )
+    if not token.strip():
+        return None, MISSING_KEY
+    return token.strip(), UNKNOWN_KEY
+
+
+def token_from_params(params: dict[str, Any] | None) -> tuple[str | None, str]:
     """The key in a websocket `connection_init` payload: `Authorization` (any case) or
-    `headers.Authorization`, as "Bearer <key>"."""
+    `headers.Authorization`, as "Bearer <key>"; or None and why it has none."""
     if not isinstance(params, dict):
-        return None
+        return None, MISSING_KEY
     candidates = [params, params.get("headers") if isinstance(params.get("headers"), dict) else {}]
     for source in candidates:
         for name, value in source.items():
             if isinstance(name, str) and name.lower() == "authorization" and isinstance(value, str):
-                return bearer_token(value)
-    return None
+                return read_authorization(value)
+    return None, MISSING_KEY
 
 
 async def _unauthorized(send: Send, message: str) -> None:
@@ -57,11 +71,11 @@ class BearerAuth:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not wants_graphiql(scope):
             headers = dict(scope.get("headers") or [])
-            token = bearer_token(headers.get(b"authorization", b"").decode("latin-1"))
+            header = headers.get(b"authorization", b"").decode("latin-1")
+            token, problem = read_authorization(header)
             key: ApiKey | None = await authenticate(token) if token else None
             if key is None:
-                message = "Missing API key." if token is None else "Unknown or revoked API key."
-                await _unauthorized(send, message)
+                await _unauthorized(send, problem)
                 return
             scope.setdefault("state", {})["api_key"] = key
         await self.app(scope, receive, send)

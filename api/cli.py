@@ -108,7 +108,7 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[None]]) -> N
 
 
 def _shop_pk(raw: str) -> int:
-    from resolvers.ids import decode
+    from wire.ids import decode
 
     if raw.isdigit():
         return int(raw)
@@ -145,7 +145,7 @@ async def _nothing() -> None:
 
 async def _create_shop(args: argparse.Namespace) -> None:
     from engine.services import keys, shops
-    from resolvers.ids import encode
+    from wire.ids import encode
 
     shop = await shops.create_shop(args.name, args.currency.upper(), Plan(args.plan), args.timezone)
     key = await keys.create_key(shop, Role.ADMIN, name="cli")

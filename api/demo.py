@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine.services import keys
-from engine.services import rules
-from engine.services import shops
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
 from engine.core.enums import MixedStepMetric, Plan, RewardKind, Role, RuleType
-from models import Shop
+from engine.services import keys, rules, shops
+from models import ApiKey, Shop
 
 DEMO_SHOP_NAME = "Demo Outfitters"
 
@@ -52,13 +50,29 @@ DEMO_RULES = [
 ]
 
 
+DEMO_KEY_NAME = "demo"
+
+
 async def ensure_demo_shop() -> tuple[Shop, str]:
-    """The demo shop (created with its rules on first call) and a fresh ADMIN key for it."""
+    """The demo shop (created with its rules on first call) and its ADMIN key."""
     shop = await Shop.filter(name=DEMO_SHOP_NAME).order_by("id").first()
     if shop is None:
-        shop = await shops.create_shop(DEMO_SHOP_NAME, "USD", Plan.ADVANCED)
-        for draft in DEMO_RULES:
-            rule = await rules.create_rule(shop, draft, None)
-            await rules.activate_rule(shop, rule.id, False, None)
-    new = await keys.create_key(shop, Role.ADMIN, name="demo")
-    return shop, new.secret
+        shop = await create_demo_shop()
+    return shop, await rotate_demo_key(shop)
+
+
+async def create_demo_shop() -> Shop:
+    shop = await shops.create_shop(DEMO_SHOP_NAME, "USD", Plan.ADVANCED)
+    for draft in DEMO_RULES:
+        rule = await rules.create_rule(shop, draft, None)
+        await rules.activate_rule(shop, rule.id, False, None)
+    return shop
+
+
+async def rotate_demo_key(shop: Shop) -> str:
+    """A new ADMIN key named "demo", the previous one revoked: a key's secret is stored only
+    as a hash, so it cannot be shown again, and restarts must not pile up live keys."""
+    for old in await ApiKey.filter(shop_id=shop.id, name=DEMO_KEY_NAME, revoked_at=None):
+        await keys.revoke_key(shop, old.id)
+    new = await keys.create_key(shop, Role.ADMIN, name=DEMO_KEY_NAME)
+    return new.secret

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from engine.event_hub import EventHub
+from delivery.hub import EventHub
 from engine.services.event_log import NOTIFY_CHANNEL
 
 log = logging.getLogger("milestones.events")

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from api import db
 from api.event_listener import PostgresListener
 from api.settings import Settings
-from api.webhook_worker import WebhookWorker
-from engine.event_hub import hub
+from delivery.hub import hub
+from delivery.webhook_worker import WebhookWorker
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 """The Strawberry view: context per request, persisted queries and GET for queries only,
-websocket authentication."""
+websocket authentication, and the websocket protocols that share subscriptions between
+sockets."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import uuid
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.websockets import WebSocket
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.auth import token_from_params
+from api.http_errors import bad_request
 from api.live_sockets import live_sockets
 from api.persisted_queries import PersistedQueries, PersistedQueryError
-from api.socket_limits import LegacyWSHandler, TransportWSHandler
+from api.ws_protocols import LegacyWSHandler, TransportWSHandler
 from engine.core.enums import Role
 from engine.services.keys import authenticate
 from resolvers import allow_list
@@ -28,6 +32,15 @@ SUBSCRIBER_ROLES = frozenset({Role.ADMIN.value, Role.PARTNER.value})
 
 
 class _WebSocketAdapter(ASGIWebSocketAdapter):
+    async def send_text(self, text: str) -> None:
+        """Send an already encoded message (one a shared stream encoded for many sockets)."""
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            raise WebSocketDisconnected
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # Strawberry rejects with 4403 (graphql-transport-ws) or 1011 (legacy graphql-ws);
         # an unknown key is 4401 and a role that may not subscribe 4403 on both (DESIGN §1).
@@ -57,6 +70,17 @@ class MilestonesGraphQL(GraphQL):
         super().__init__(*args, **kwargs)
         self.persisted = persisted or PersistedQueries()
         self.max_subscriptions_per_key = max_subscriptions_per_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # Strawberry answers a body it cannot read in plain text; callers get JSON errors.
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as error:
+            response = bad_request(error.status_code, error.reason)
+        await response(scope, receive, send)
 
     def _storefront_refusal(self, context: Context, request_data) -> GraphQLError | None:
         """With the allow-list on, a STOREFRONT key's operation must be a registered one
@@ -93,13 +117,13 @@ class MilestonesGraphQL(GraphQL):
                 request, request_adapter, sub_response, context, root_value, request_data
             )
         except HTTPException as error:
-            if isinstance(error.__cause__, InvalidOperationTypeError):
-                # GET is for queries, which a cache may keep; anything else changes state.
-                sub_response.headers["Allow"] = "POST"
-                return _refusal(
-                    sub_response, 405, "BAD_REQUEST", "Only queries may be sent with GET; use POST."
-                )
-            return _refusal(sub_response, error.status_code, "BAD_REQUEST", error.reason)
+            if not isinstance(error.__cause__, InvalidOperationTypeError):
+                raise
+            # GET is for queries, which a cache may keep; anything else changes state.
+            sub_response.headers["Allow"] = "POST"
+            return _refusal(
+                sub_response, 405, "METHOD_NOT_ALLOWED", "Only queries may be sent with GET; use POST."
+            )
         if found is not None and found.hash is not None and result.data is not None:
             self.persisted.keep(found.hash, found.query)
         return result
@@ -114,11 +138,11 @@ class MilestonesGraphQL(GraphQL):
         )
 
     async def on_ws_connect(self, context: Context):
-        token = token_from_params(context.connection_params)
+        token, problem = token_from_params(context.connection_params)
         key = await authenticate(token) if token else None
         if key is None:
             context.request.state.close_code = (4401, "Unauthorized")
-            raise ConnectionRejectionError({"message": "Missing, unknown or revoked API key."})
+            raise ConnectionRejectionError({"message": problem})
         if key.role not in SUBSCRIBER_ROLES:
             context.request.state.close_code = (4403, "Forbidden")
             raise ConnectionRejectionError({"message": "This key's role may not subscribe."})

@@ -1,5 +1,6 @@
 """The JSON error answers of requests that GraphQL does not answer: refused before it runs
-(401, 413, 429), or failed outside it (500)."""
+(400, 401, 413, 429), or failed outside it (500). Every one has the shape of a GraphQL
+error answer: `{"errors": [{"message", "extensions": {"code"}}]}`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,36 @@ import json
 import logging
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import Send
 
 from resolvers.masking import internal_error_extensions, internal_error_message
 
 log = logging.getLogger("milestones.errors")
+
+
+# Strawberry's reasons for refusing a request it cannot read, as sentences a caller can act on.
+_BAD_REQUEST_MESSAGES = {
+    "Unable to parse request body as JSON": "The request body is not valid JSON. Send a JSON "
+    'object such as {"query": "{ shop { name } }", "variables": {}}.',
+    "No GraphQL query found in the request": "The request has no `query`. Send a JSON object "
+    'such as {"query": "{ shop { name } }"}.',
+    "Unsupported content type": "Send the request as JSON, with the header "
+    "`Content-Type: application/json`.",
+}
+
+
+def error_body(code: str, message: str, **extensions: object) -> str:
+    error = {"message": message, "extensions": {"code": code, **extensions}}
+    return json.dumps({"errors": [error]})
+
+
+def bad_request(status: int, reason: str) -> Response:
+    """A request the GraphQL view refused before running it (its body, method or content type),
+    answered in the JSON shape of every other failure."""
+    message = _BAD_REQUEST_MESSAGES.get(reason) or reason.rstrip(".") + "."
+    code = {400: "BAD_REQUEST", 404: "NOT_FOUND"}.get(status, "METHOD_NOT_ALLOWED")
+    return Response(error_body(code, message), status_code=status, media_type="application/json")
 
 
 async def send_error(
@@ -23,7 +48,7 @@ async def send_error(
     headers: list[tuple[bytes, bytes]] | None = None,
     **extensions: object,
 ) -> None:
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code, **extensions}}]})
+    body = error_body(code, message, **extensions)
     await send(
         {
             "type": "http.response.start",

@@ -15,7 +15,7 @@ _SECRET = re.compile(
 )
 _REDACTED = "[redacted]"
 # Attributes every record has, and uvicorn's terminal-colour duplicate of the message.
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {
+STANDARD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {
     "message", "asctime", "taskName", "color_message"
 }
 
@@ -42,26 +42,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         for key, value in vars(record).items():
-            if key not in _STANDARD and not key.startswith("_"):
+            if key not in STANDARD_ATTRIBUTES and not key.startswith("_"):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(scrub(line), default=str)
-
-
-def logging_config(level: str = "INFO") -> dict[str, Any]:
-    """A `logging.config.dictConfig` for the server, uvicorn's own loggers included."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"default": handler},
-        "root": {"handlers": ["default"], "level": level},
-        "loggers": {
-            "uvicorn": {"handlers": [], "level": level, "propagate": True},
-            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
-            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": True},
-            "tortoise": {"level": "WARNING"},
-        },
-    }

@@ -78,6 +78,10 @@ RETRIES = Counter(
     " kind of conflict (deadlock, serialization, unique, locked, conflict).",
     ["work", "kind"],
 )
+SUBSCRIBERS_TOO_SLOW = Counter(
+    "milestones_subscribers_too_slow_total",
+    "Subscriptions dropped, their socket closed with code 4008, for falling too far behind.",
+)
 WEBHOOK_DELIVERIES = Counter(
     "milestones_webhook_deliveries_total",
     "Webhook delivery attempts, by outcome (delivered or failed).",
@@ -115,6 +119,10 @@ def subscriber_disconnected() -> None:
 
 def observe_retry(work: str, kind: str) -> None:
     RETRIES.labels(work, kind).inc()
+
+
+def subscriber_too_slow() -> None:
+    SUBSCRIBERS_TOO_SLOW.inc()
 
 
 def observe_webhook(success: bool) -> None:

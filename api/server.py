@@ -6,13 +6,14 @@ import asyncio
 import gc
 import logging.config
 import os
+import socket
 import tempfile
 from pathlib import Path
 
 import uvicorn
 
 from api import db
-from api.jsonlog import logging_config
+from api.log_format import logging_config
 from api.settings import Settings
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -52,6 +53,33 @@ async def _prepare(settings: Settings, demo: bool) -> str | None:
     return secret
 
 
+class PortInUse(Exception):
+    pass
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line, before anything is set up or printed, to start on a port another
+    process listens on (uvicorn would fail only after start-up)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortInUse(
+                f"port {port} on {host} is in use (is another server running?); "
+                "stop it or choose another port with --port"
+            ) from None
+
+
+def print_demo_banner(secret: str, host: str, port: int) -> None:
+    print("Demo shop ready (plan ADVANCED, currency USD, three active rules).")
+    print(f"  ADMIN key: {secret}  (named demo; each start replaces the previous one)")
+    print(f"  GraphiQL:  http://{host}:{port}/graphql")
+    print('  In GraphiQL, set the header {"Authorization": "Bearer <ADMIN key>"}.', flush=True)
+
+
 def prepare_metrics_dir(workers: int, port: int) -> str | None:
     """Workers share their metrics through files in one directory, emptied at start so that
     counters begin at zero with the server. One worker keeps them in memory. Without a
@@ -71,15 +99,13 @@ def prepare_metrics_dir(workers: int, port: int) -> str | None:
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1, demo: bool = False) -> None:
     if workers > 1 and not db.is_postgres(settings.database_url):
         raise ValueError("--workers above 1 needs DATABASE_URL on PostgreSQL (SQLite is one process)")
-    log_config = logging_config(settings.log_level)
+    check_port_free(host, port)
+    log_config = logging_config(settings.log_level, settings.log_format)
     logging.config.dictConfig(log_config)
     prepare_metrics_dir(workers, port)
     secret = asyncio.run(_prepare(settings, demo))
     if secret:
-        print("Demo shop ready (plan ADVANCED, currency USD).")
-        print(f"  ADMIN key: {secret}")
-        print(f"  GraphiQL:  http://{host}:{port}/graphql")
-        print('  In GraphiQL, set the header {"Authorization": "Bearer <ADMIN key>"}.', flush=True)
+        print_demo_banner(secret, host, port)
     uvicorn.run(
         "api.server:app_factory",
         factory=True,

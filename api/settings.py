@@ -62,10 +62,14 @@ class Settings:
     max_subscriptions_per_key: int = 100
     environment: str = "development"
     log_level: str = "INFO"
+    log_format: str = "auto"
     shutdown_timeout_seconds: float = 30.0
     # STOREFRONT keys may run only the operations of the file (resolvers/allow_list.py).
     storefront_allow_list: bool = False
     storefront_operations_file: Path = STOREFRONT_OPERATIONS
+    # Messages a subscriber may fall behind its stream's fastest socket before it is closed
+    # with code 4008 (api/fanout.py).
+    subscriber_queue_size: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -86,6 +90,7 @@ class Settings:
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             environment=environment,
             log_level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(os.environ.get("LOG_FORMAT") or "auto").lower(),
             shutdown_timeout_seconds=_float("SHUTDOWN_TIMEOUT_SECONDS", 30.0),
             storefront_allow_list=_switch(
                 "STOREFRONT_ALLOW_LIST",
@@ -95,4 +100,5 @@ class Settings:
             storefront_operations_file=Path(
                 os.environ.get("STOREFRONT_OPERATIONS_FILE") or STOREFRONT_OPERATIONS
             ),
+            subscriber_queue_size=_int("SUBSCRIBER_QUEUE_SIZE", 1000),
         )

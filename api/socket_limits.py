@@ -5,10 +5,6 @@ one API key may keep open in a process. Each is answered by closing the socket w
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
 from api.live_sockets import live_sockets
 
@@ -57,7 +53,7 @@ class WebSocketMessageLimit:
         return len(text) > self.max_bytes or len(text.encode()) > self.max_bytes
 
 
-def _over_cap(handler, operations: dict) -> bool:
+def over_cap(handler, operations: dict) -> bool:
     """Whether the handler's key already holds its share of open subscriptions. The handler's
     socket publishes its operations so that the count spans the key's sockets."""
     websocket = handler.websocket.ws
@@ -67,17 +63,5 @@ def _over_cap(handler, operations: dict) -> bool:
     return bool(key is not None and cap and live_sockets.operations(key.id) >= cap)
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler):
-    async def handle_subscribe(self, message) -> None:
-        if self.connection_acknowledged and _over_cap(self, self.operations):
-            await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=TOO_MANY_REASON)
-            return
-        await super().handle_subscribe(message)
-
-
-class LegacyWSHandler(BaseGraphQLWSHandler):
-    async def handle_start(self, message) -> None:
-        if self.connection_acknowledged and _over_cap(self, self.tasks):
-            await self.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=TOO_MANY_REASON)
-            return
-        await super().handle_start(message)
+async def close_over_cap(handler) -> None:
+    await handler.websocket.close(code=TOO_MANY_SUBSCRIPTIONS, reason=TOO_MANY_REASON)

@@ -20,9 +20,9 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 
 from api import db
-from engine.services import clock
 from engine.core.activities import ActivityInput
 from engine.core.enums import ActivityKind, RuleType
+from engine.services import clock
 from engine.services.importing import import_activities
 from engine.services.sweep import run_sweep
 from engine.store import sql

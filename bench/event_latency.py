@@ -34,7 +34,7 @@ from api import db
 from bench import processes, scale_out
 from bench.shop import make_shop
 from engine.core.enums import RuleType
-from resolvers.ids import encode_cursor
+from wire.ids import encode_cursor
 
 SUBSCRIPTION = (
     "subscription($after: String) { rewardEvents(after: $after) { cursor occurredAt data } }"

@@ -17,9 +17,9 @@ from decimal import Decimal
 
 from api import db
 from bench.shop import fill, make_shop
-from engine.services import clock
 from engine.core.activities import ActivityInput
 from engine.core.enums import ActivityKind, RuleType
+from engine.services import clock
 from engine.services.recording import record_activity
 from models import Shop
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from engine.services import clock
 from engine.core.activities import ActivityInput
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
 from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RewardKind, Role, RuleType
+from engine.services import clock
 from engine.services.importing import import_activities
 from engine.services.keys import create_key
 from engine.services.rules import activate_rule, create_rule

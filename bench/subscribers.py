@@ -1,9 +1,10 @@
 """P5's subscribers: many websocket clients (graphql-transport-ws) in one pinned process.
 
 `python -m bench.subscribers` reads a JSON job on stdin: {"url", "key", "count", "query",
-"field", "seconds"}. It opens `count` subscriptions, prints "ready" once all are acknowledged,
-then for `seconds` notes, for every message, now minus the time in `field` of the message's
-data (an ISO time or epoch seconds), and prints one JSON result line.
+"field", "seconds", "server_pid"}. It opens `count` subscriptions, prints "ready" once all are
+acknowledged, then for `seconds` notes, for every message, now minus the time in `field` of the
+message's data (an ISO time or epoch seconds), and prints one JSON result line. With
+`server_pid`, the line also holds the CPU time the server used over the same window.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from datetime import datetime
 
 import websockets
+
+from bench.cpu import cpu_seconds
 
 
 def _stamp(value) -> float:
@@ -59,9 +62,12 @@ async def run(job: dict) -> dict:
     await asyncio.wait_for(ready.wait(), 120)
     print("ready", flush=True)
     await asyncio.sleep(0.5)  # the subscriptions are live on the server side
+    server_pid = job.get("server_pid")
+    cpu_before = cpu_seconds(server_pid) if server_pid else None
     state["measuring"] = True
     await asyncio.sleep(job["seconds"])
     state["measuring"] = False
+    cpu_after = cpu_seconds(server_pid) if server_pid else None
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -71,7 +77,10 @@ async def run(job: dict) -> dict:
     def pct(p: float) -> float:
         return latencies[min(n - 1, int(p * n))] * 1000 if n else 0.0
 
-    return {"messages": n, "p50_ms": pct(0.5), "p99_ms": pct(0.99)}
+    server_cpu_ms = None
+    if cpu_before is not None and cpu_after is not None:
+        server_cpu_ms = (cpu_after - cpu_before) * 1000
+    return {"messages": n, "p50_ms": pct(0.5), "p99_ms": pct(0.99), "server_cpu_ms": server_cpu_ms}
 
 
 def main() -> None:

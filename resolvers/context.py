@@ -12,6 +12,18 @@ from models import ApiKey, Shop
 
 
 @dataclass
+class Following:
+    """What a subscription tells the transport that shares it between sockets (api/fanout.py):
+    `live` once it follows the log (every commit from then on reaches it), `from_now` when it
+    asked for no cursor (a socket may then share it from wherever it is), and the `position`
+    of the event it is delivering."""
+
+    live: bool = False
+    from_now: bool = False
+    position: int | None = None
+
+
+@dataclass
 class Context:
     request: Any
     response: Any
@@ -19,6 +31,7 @@ class Context:
     request_id: str = ""
     connection_params: dict[str, Any] | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
+    following: Following = field(default_factory=Following)
 
     @property
     def shop(self) -> Shop:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from graphql import GraphQLError, GraphQLSyntaxError, ValidationRule, ValuesOfCorrectTypeRule
 
 from resolvers.masking import is_unexpected
+from wire import ids
 
 BAD_USER_INPUT = "BAD_USER_INPUT"
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
@@ -27,6 +28,15 @@ VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 def bad_input(message: str) -> GraphQLError:
     """The error for an argument the caller got wrong."""
     return GraphQLError(message, extensions={"code": BAD_USER_INPUT})
+
+
+def argument_pk(type_name: str, value: str, argument: str = "id") -> int:
+    """The primary key in a query argument's global id; BAD_USER_INPUT when the argument is
+    not a global id of `type_name` (an unknown one of the right form is the caller's null)."""
+    pk = ids.decode(type_name, value)
+    if pk is None:
+        raise bad_input(f"`{argument}` is not a {type_name} id ({ids.PREFIX}{type_name}/<number>).")
+    return pk
 
 
 def with_code(rule: type[ValidationRule], code: str) -> type[ValidationRule]:

@@ -56,7 +56,6 @@ from models import (
 from models import (
     WebhookEndpoint as EndpointRow,
 )
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
 from resolvers.customers.types import Activity, Customer, LedgerEntry
@@ -68,6 +67,7 @@ from resolvers.permissions import IsAnyRole
 from resolvers.rules.types import Milestone, MilestoneRule, MilestoneRuleChange
 from resolvers.shop import Shop
 from resolvers.webhooks.types import WebhookDelivery, WebhookEndpoint
+from wire import ids
 
 MAX_IDS = 100
 ALL = frozenset(Role)

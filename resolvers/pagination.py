@@ -9,7 +9,7 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from resolvers.error_codes import bad_input
-from resolvers.ids import decode_cursor, encode_cursor
+from wire.ids import decode_cursor, encode_cursor
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
@@ -70,39 +70,42 @@ async def paginate(
     key: str = "id",
     descending: bool = False,
 ) -> Connection[T]:
-    """One page of `query`, ordered by `key` (a unique integer column), after the cursor."""
+    """One page of `query`, ordered by `key` (a unique integer column), after the cursor.
+    An empty page's `endCursor` is the `after` it was given, so that a reader who keeps
+    polling with the last `endCursor` is never sent back to the start."""
     size = check_page_size(first)
     start = parse_after(after)
     page = query
     if start is not None:
         page = page.filter(**{f"{key}__lt" if descending else f"{key}__gt": start})
     rows = await page.order_by(f"-{key}" if descending else key).limit(size + 1)
-    return connection_of(rows[:size], len(rows) > size, start is not None, to_node, query.count, key)
+    return connection_of(rows[:size], len(rows) > size, after, to_node, query.count, key)
 
 
 def connection_of(
     rows: Sequence[Any],
     has_next: bool,
-    has_previous: bool,
+    after: str | None,
     to_node: Callable[[Any], T],
     count: Callable[[], Awaitable[int]],
     key: str = "id",
 ) -> Connection[T]:
     edges = [Edge(cursor=encode_cursor(getattr(row, key)), node=to_node(row)) for row in rows]
-    return connection(edges, has_next, has_previous, count)
+    return connection(edges, has_next, after, count)
 
 
 def connection(
-    edges: list[Edge[T]], has_next: bool, has_previous: bool, count: Callable[[], Awaitable[int]]
+    edges: list[Edge[T]], has_next: bool, after: str | None, count: Callable[[], Awaitable[int]]
 ) -> Connection[T]:
-    """A page whose edges carry their own cursors (a keyset other than the id)."""
+    """A page of edges that carry their own cursors (also those of a keyset other than the
+    id); an empty page's `endCursor` is the `after` it was given."""
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=has_next,
-            has_previous_page=has_previous,
+            has_previous_page=after is not None,
             start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else after,
         ),
         _count=count,
     )

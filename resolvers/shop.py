@@ -8,11 +8,11 @@ import strawberry
 
 from engine.services import shops
 from models import Shop as ShopRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import Plan
 from resolvers.node import Node
 from resolvers.permissions import IsAdmin, IsAnyRole
+from wire import ids
 
 
 @strawberry.type

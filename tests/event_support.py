@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import tracemalloc
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,8 +17,8 @@ from httpx_ws import aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from tortoise.transactions import in_transaction
 
+from api.fanout import streams
 from engine.core.enums import RewardEventType
-from engine.event_hub import hub
 from engine.services import event_log as events
 from engine.store import driver
 from engine.store import events as store
@@ -107,6 +109,32 @@ async def store_sequence(shop_id: int, announce: bool) -> None:
         await driver.run(lambda: store.sequence(shop_id))
 
 
+async def append_many(shop_id: int, count: int) -> None:
+    """`count` events in one transaction, announced after commit."""
+    async with in_transaction() as conn:
+        for n in range(count):
+            seq = await append_in(conn, shop_id, n=n)
+    await publish(shop_id, seq)
+
+
+async def memory_growth(sockets: list[GraphQLSocket], warm_up: int, measured: int) -> int:
+    """Bytes still allocated after each socket reads `measured` more events, beyond what was
+    after it read `warm_up`. Warmed up under tracing, so that bounded caches count full at
+    both ends."""
+    tracemalloc.start()
+    try:
+        for socket in sockets:
+            await socket.events(warm_up)
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for socket in sockets:
+            await socket.events(measured)
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
 class GraphQLSocket:
     def __init__(self, ws, protocol: str) -> None:
         self.ws = ws
@@ -169,15 +197,15 @@ async def subscriber(
     protocol: str = TRANSPORT_WS,
     query: str = SUBSCRIBE,
 ):
-    """An authenticated socket subscribed to rewardEvents, its follower already registered
-    (so that events committed from here on reach it even without a cursor)."""
+    """An authenticated socket subscribed to rewardEvents, its stream already following the
+    log (so that events committed from here on reach it even without a cursor)."""
     async with graphql_socket(app, protocol) as socket:
         ack = await socket.init(key)
         assert ack["type"] == "connection_ack", ack
-        following = hub.follower_count()
+        following = streams.live_subscriber_count()
         await socket.subscribe(query, variables)
         for _ in range(500):
-            if hub.follower_count() > following:
+            if streams.live_subscriber_count() > following:
                 break
             await asyncio.sleep(0.01)
         yield socket

@@ -20,12 +20,12 @@ from graphql import (
 )
 from tortoise import Tortoise
 
-from engine.services import keys
 from engine.core.enums import Role
+from engine.services import keys
 from models import Shop
-from resolvers import ids
 from tests.builders import billing, fixed, make_rule, order, points
 from tests.support import TestShop
+from wire import ids
 
 VICTIM_CUSTOMER = "victim-cust"
 VICTIM_CONTRACT = "victim-contract"

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,23 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
         raise AssertionError(f"server on {self.port} not ready: {self.log_path.read_text()}")
 
+    def demo_key(self) -> str:
+        """The ADMIN key `serve --demo` printed."""
+        printed = re.search(r"ADMIN key: (msk_admin_[A-Za-z0-9_-]+)", self.log_path.read_text())
+        assert printed, self.log_path.read_text()
+        return printed[1]
+
+    def wait_until_ready(self, seconds: float = 60) -> None:
+        """`until_ready` for code outside an event loop."""
+        with httpx.Client(base_url=self.url, timeout=2) as client:
+            for _ in range(int(seconds / 0.1)):
+                assert self.process.poll() is None, self.log_path.read_text()
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get("/readyz").status_code == 200:
+                        return
+                time.sleep(0.1)
+        raise AssertionError(f"server on {self.port} not ready: {self.log_path.read_text()}")
+
     def terminate(self, seconds: float = 60) -> int:
         """SIGTERM, as a process manager stops it; the exit code."""
         if self.process.poll() is None:
@@ -98,14 +116,21 @@ def create_key(database_url: str, workdir: Path, shop: str, role: str) -> str:
 
 @contextlib.contextmanager
 def serving(
-    database_url: str, workdir: Path, name: str = "server", workers: int = 1, **env: str
+    database_url: str,
+    workdir: Path,
+    name: str = "server",
+    workers: int = 1,
+    demo: bool = False,
+    **env: str,
 ) -> Iterator[ServerProcess]:
+    """`milestones serve` on a free port (with `demo`, as `tasks.py demo` starts it)."""
     port = free_port()
     log_path = workdir / f"{name}.log"
     environment = {**os.environ, "DATABASE_URL": database_url, **env}
+    options = ["--demo"] if demo else []
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
-            [COMMAND, "serve", "--port", str(port), "--workers", str(workers)],
+            [COMMAND, "serve", "--port", str(port), "--workers", str(workers), *options],
             cwd=workdir, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
     server = ServerProcess(process, port, log_path)

@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
-from engine.services import keys
-from engine.services import shops
 from engine.core.enums import Plan, Role
+from engine.services import keys, shops
 from models import Shop
 
 _names = itertools.count(1)

@@ -120,9 +120,11 @@ def test_an_operation_the_schema_refuses_stops_the_start(tmp_path: Path):
 
 
 def test_the_cookbooks_widget_operation_is_the_registered_one():
-    from tests.test_cookbook import examples
+    from tests.doc_examples import blocks_of
 
-    (widget,) = [q for q, _ in examples() if q.startswith("# as STOREFRONT\nquery Widget")]
+    root = STOREFRONT_OPERATIONS.parent.parent
+    blocks = blocks_of(root / "docs" / "cookbook.md", root)
+    (widget,) = [b.query for b in blocks if b.query.startswith("# as STOREFRONT\nquery Widget")]
     operations = StorefrontOperations.load(STOREFRONT_OPERATIONS, schema._schema)
     assert operations.allows(parse(widget), "Widget")
 
@@ -131,9 +133,8 @@ def test_the_cookbooks_persisted_query_hash_is_its_documents():
     import hashlib
     import re
 
-    from tests.test_cookbook import COOKBOOK
-
-    section = COOKBOOK.split("## Persisted queries", 1)[1].split("\n## ", 1)[0]
+    cookbook = (STOREFRONT_OPERATIONS.parent.parent / "docs" / "cookbook.md").read_text()
+    section = cookbook.split("## Persisted queries", 1)[1].split("\n## ", 1)[0]
     (digest,) = set(re.findall(r"[0-9a-f]{64}", section))
     (document,) = re.findall(r"is the sha256 of\n`([^`]+)`", section)
     assert hashlib.sha256(document.encode()).hexdigest() == digest

@@ -85,3 +85,33 @@ async def test_customer_ledgers_and_activities_read_newest_first(shops):
     assert [a["externalId"] for a in c["activities"]["nodes"]] == ["second", "first"]
     assert c["pointsLedger"]["nodes"] == [{"delta": "5", "reason": "REWARD"}]
     assert c["storeCreditLedger"]["totalCount"] == 0
+
+
+PROGRESS_BY_STATUS = """
+query($id: String!, $status: [MilestoneRuleStatus!]) {
+  customer(externalId: $id) { progress(status: $status) { rule { name } ruleStatus milestones { status } } }
+}"""
+PAUSE = "mutation($id: ID!) { pauseMilestoneRule(id: $id) { userErrors { code } } }"
+ARCHIVE = "mutation($id: ID!) { archiveMilestoneRule(id: $id) { userErrors { code } } }"
+
+
+async def test_progress_says_each_rules_status_and_shows_active_and_paused_rules_unless_asked(shops):
+    shop = await shops()
+    ladder = [(1, points(10)), (3, points(30))]
+    await make_rule(shop, "ORDERS_COUNT", ladder, name="Active")
+    paused = await make_rule(shop, "ORDERS_COUNT", ladder, name="Paused")
+    archived = await make_rule(shop, "ORDERS_COUNT", ladder, name="Archived")
+    await make_rule(shop, "ORDERS_COUNT", ladder, name="Draft", activate=False)
+    await order(shop, "cust-1")
+    await shop.gql(PAUSE, {"id": paused["id"]})
+    await shop.gql(ARCHIVE, {"id": archived["id"]})
+
+    default = (await shop.gql(PROGRESS_BY_STATUS, {"id": "cust-1"}))["customer"]["progress"]
+    assert default == [
+        {"rule": {"name": "Active"}, "ruleStatus": "ACTIVE", "milestones": [{"status": "REACHED"}, {"status": "NEXT"}]},
+        {"rule": {"name": "Paused"}, "ruleStatus": "PAUSED", "milestones": [{"status": "REACHED"}, {"status": "NEXT"}]},
+    ]
+    asked = await shop.gql(PROGRESS_BY_STATUS, {"id": "cust-1", "status": ["ARCHIVED", "DRAFT"]})
+    assert [(p["rule"]["name"], p["ruleStatus"]) for p in asked["customer"]["progress"]] == [
+        ("Archived", "ARCHIVED"), ("Draft", "DRAFT"),
+    ]

@@ -1,11 +1,21 @@
-"""The documentation stays true to the code: every setting in the one table, links that lead
-somewhere, the guides reachable from the README."""
+"""The documentation stays true to the code: every GraphQL example of every page runs as
+written against a fresh demo server and answers what the page says; every setting in the one
+table, links that lead somewhere, the guides reachable from the README."""
 
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
+from graphql import OperationType, parse
+
+from resolvers.schema import schema
+from tests.databases import own_database_sync
+from tests.doc_examples import Block, Reader, blocks_of, check
+from tests.server_process import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -15,6 +25,68 @@ TABLE_ROW = re.compile(r"^\| `([A-Z][A-Z0-9_]+)` \|", re.M)
 # Read outside the app's Settings: by prometheus-client (prepared by `milestones serve`), and
 # by the server process before the app exists (event loop, garbage collector).
 OUTSIDE_SETTINGS = {"PROMETHEUS_MULTIPROC_DIR", "SERVER_LOOP", "SERVER_GC"}
+PAGES = [p for p in [ROOT / "README.md", *DOCS] if blocks_of(p, ROOT)]
+
+@dataclass
+class Walk:
+    """A page's blocks, sent in order to a demo server of their own, and what went wrong."""
+
+    blocks: list[Block] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def walk(page: Path, workdir: Path) -> Walk:
+    result = Walk(blocks_of(page, ROOT))
+    with own_database_sync(workdir, "docs") as url, serving(url, workdir, demo=True) as server:
+        server.wait_until_ready()
+        reader = Reader(server.url, server.demo_key())
+        try:
+            for block in result.blocks:
+                try:
+                    answer, promised, problems = reader.send(block)
+                    problems = problems or check(block, answer, promised)
+                except Exception as error:  # noqa: BLE001 - reported with its block; go on
+                    problems = [f"could not be sent: {error!r}"]
+                if problems:
+                    result.failures.append("\n".join([f"{block.where}:", *problems]).replace("\n", "\n  "))
+        finally:
+            reader.close()
+        if server.process.poll() is not None:
+            tail = server.log_path.read_text().splitlines()[-20:]
+            result.failures.append("\n  ".join(["the demo server stopped; its log ends:", *tail]))
+    return result
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory):
+    done: dict[Path, Walk] = {}
+
+    def walked_page(page: Path) -> Walk:
+        if page not in done:
+            done[page] = walk(page, tmp_path_factory.mktemp(page.stem))
+        return done[page]
+
+    return walked_page
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_graphql_example_of_the_page_runs_as_written_and_answers_as_shown(walked, page):
+    failures = walked(page).failures
+    heading = f"{page.name}: {len(failures)} blocks went wrong"
+    assert not failures, "\n\n".join([heading, *failures])
+
+
+def test_every_operation_of_the_schema_has_an_example_in_the_cookbook():
+    covered = set()
+    for block in blocks_of(ROOT / "docs" / "cookbook.md", ROOT):
+        for definition in parse(block.query).definitions:
+            kind = definition.operation.value
+            covered |= {(kind, s.name.value) for s in definition.selection_set.selections}
+    declared = set()
+    for kind in OperationType:
+        root = schema._schema.get_root_type(kind)
+        declared |= {(kind.value, name) for name in root.fields} if root else set()
+    assert declared - covered == set()
 
 
 def anchors(markdown: str) -> set[str]:
@@ -53,7 +125,7 @@ def test_every_relative_link_of_the_docs_leads_to_a_file_and_heading():
 
 
 def test_the_partner_guides_signature_check_accepts_ours_and_refuses_the_rest():
-    from engine import webhooks
+    from delivery import webhooks
 
     [code] = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "partners.md").read_text(), re.S)
     namespace: dict = {}

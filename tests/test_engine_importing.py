@@ -3,12 +3,11 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from engine.services import rules
-from engine.services import shops
 from engine.core.activities import ActivityInput
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
 from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RefundPolicy, RewardKind, RuleType
 from engine.core.errors import DomainError
+from engine.services import rules, shops
 from engine.services.importing import import_activities
 from engine.services.recording import record_activity
 from engine.store import sql

@@ -5,11 +5,10 @@ those rules."""
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from engine.services import rules
-from engine.services import shops
 from engine.core.activities import ActivityInput
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
 from engine.core.enums import ActivityKind, Plan, RewardKind, RuleType
+from engine.services import rules, shops
 from engine.services.recording import record_activity
 from engine.services.sweep import run_sweep
 from engine.store import sql

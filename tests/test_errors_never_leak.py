@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-from engine.services import keys
 from engine.core.enums import Role
+from engine.services import keys
 from tests.builders import make_rule, order, points
 
 SECRET_SQL = "SELECT key_hash FROM api_keys WHERE shop_id = 42 -- s3cr3t-token"

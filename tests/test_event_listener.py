@@ -10,7 +10,7 @@ import pytest
 
 from api import db
 from api.event_listener import PostgresListener, asyncpg_dsn, parse_notification
-from engine.event_hub import EventHub
+from delivery.hub import EventHub
 from tests.event_support import append_event
 
 postgres_only = pytest.mark.skipif(

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from engine.services import event_log as events
 from engine.core.enums import RewardEventType, Role
 from models import RewardEvent
-from resolvers.events.render import render
-from resolvers.ids import decode_cursor, encode_cursor
+from tests.builders import make_rule, order, points
 from tests.event_support import append_event, append_in, publish
+from wire.ids import decode_cursor, encode_cursor
+from wire.reward_event import render
 
 EVENTS = """
 query Events($first: Int, $after: String, $types: [RewardEventType!], $customerId: ID) {
@@ -41,6 +41,29 @@ async def test_polling_pages_through_events_in_commit_order_and_resumes_after_a_
         encode_cursor(s) for s in seqs[2:]
     ]
     assert rest["rewardEvents"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_polling_with_the_last_end_cursor_delivers_each_event_exactly_once(shops):
+    """Poll, poll again with nothing new, record, poll: an empty page's `endCursor` is the
+    `after` it was given, so an idle poll never sends the reader back to the start."""
+    shop = await shops()
+    await make_rule(shop, "ORDERS_COUNT", [(1, points(10)), (2, points(20))])
+    await order(shop, "cust-1")
+    delivered: list[str] = []
+
+    async def poll(after: str | None) -> dict:
+        page = (await shop.gql(EVENTS, {"after": after}, role=Role.PARTNER))["rewardEvents"]
+        delivered.extend(node["id"] for node in page["nodes"])
+        return page["pageInfo"]
+
+    first = await poll(None)
+    idle = await poll(first["endCursor"])
+    assert idle == first == {"hasNextPage": False, "endCursor": encode_cursor(1)}
+    await order(shop, "cust-1")
+    after_new = await poll(idle["endCursor"])
+    assert after_new == {"hasNextPage": False, "endCursor": encode_cursor(2)}
+    assert await poll(after_new["endCursor"]) == after_new
+    assert len(delivered) == len(set(delivered)) == 2
 
 
 async def test_an_event_renders_global_ids_and_money_as_decimal_strings(shops):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.services import clock
 from engine.core.enums import Role
+from engine.services import clock
 from tests.builders import fixed, make_rule, order, points
 from tests.event_support import subscriber
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import pytest
 from tortoise.transactions import in_transaction
 
-from engine.services import event_log as events
 from engine.core.enums import RewardEventType, Role
-from resolvers.ids import encode_cursor
-from tests.event_support import LEGACY_WS, append_event, append_in, graphql_socket, publish, subscriber
+from tests.event_support import (
+    LEGACY_WS,
+    append_event,
+    append_in,
+    append_many,
+    graphql_socket,
+    memory_growth,
+    subscriber,
+)
+from wire.ids import encode_cursor
 
 START = encode_cursor(0)
 
@@ -122,22 +126,9 @@ async def test_a_subscriber_that_stops_reading_does_not_hold_back_the_others(sho
 
 async def test_a_long_subscription_keeps_memory_flat(shops, app):
     shop = await shops()
-    async with in_transaction() as conn:
-        for n in range(3000):
-            seq = await append_in(conn, shop.id, n=n)
-    await publish(shop.id, seq)
+    await append_many(shop.id, 3000)
     async with subscriber(app, await shop.key(Role.PARTNER), {"after": START}) as socket:
-        tracemalloc.start()
-        try:
-            # Warmed up under tracing, so that bounded caches are measured full at both ends.
-            await socket.events(1000)
-            gc.collect()
-            before = tracemalloc.get_traced_memory()[0]
-            await socket.events(2000)
-            gc.collect()
-            grown = tracemalloc.get_traced_memory()[0] - before
-        finally:
-            tracemalloc.stop()
+        grown = await memory_growth([socket], 1000, 2000)
     # Without per-event memos graphql-core keeps about 1 KB per event: 2 MB here.
     assert grown < 400_000, grown
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 
 from engine.core.enums import Role
-from resolvers.ids import encode_cursor
 from tests.builders import make_rule, order, points
 from tests.server_process import free_port, serving
+from wire.ids import encode_cursor
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

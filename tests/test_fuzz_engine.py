@@ -18,13 +18,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine.services import rules
-from engine.services import shops
 from engine.core.activities import ActivityInput
-from engine.services.clock import as_utc
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
 from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RefundPolicy, RewardKind, RuleType
 from engine.core.errors import DomainError
+from engine.services import rules, shops
+from engine.services.clock import as_utc
 from engine.services.recording import record_activity
 from models import Customer, IssuedReward, LedgerEntry
 from tests.isolation_support import snapshot

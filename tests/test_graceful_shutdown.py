@@ -9,10 +9,8 @@ import json
 import signal
 
 import httpx
-import pytest
 from websockets.exceptions import ConnectionClosed
 
-from api import db
 from tests.server_process import (
     ServerProcess,
     create_shop,
@@ -30,12 +28,6 @@ ORDER = """mutation($c: String!, $o: String!) { recordOrder(input: { customerExt
   orderId: $o, total: "10.00", currency: "USD" }) { duplicate userErrors { code } } }"""
 LIVE = "subscription { rewardEvents { cursor customerExternalId } }"
 COUNT = "{ rewardEvents(first: 100) { totalCount nodes { cursor } } }"
-
-
-@pytest.fixture
-def server_database(database_url, tmp_path) -> str:
-    """PostgreSQL: the suite's database; SQLite: a file of the server's own (one process)."""
-    return database_url if db.is_postgres(database_url) else f"sqlite://{tmp_path}/served.sqlite3"
 
 
 async def follow(server: ServerProcess, key: str, received: list[str], ready: asyncio.Event) -> int:

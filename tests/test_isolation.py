@@ -23,7 +23,6 @@ from httpx_ws import WebSocketDisconnect
 from engine.core.enums import Role
 from engine.services.shops import customer_digest
 from models import Shop
-from resolvers.ids import encode_cursor
 from tests.event_support import graphql_socket, subscriber
 from tests.isolation_support import (
     VICTIM_CONTRACT,
@@ -38,6 +37,7 @@ from tests.isolation_support import (
     strings_in,
 )
 from tests.reporting import report
+from wire.ids import encode_cursor
 
 ALL = frozenset(Role)
 ADMIN_PARTNER = frozenset({Role.ADMIN, Role.PARTNER})

@@ -152,15 +152,23 @@ async def test_drafts_can_be_written_on_the_free_plan(shops):
     assert rule["status"] == "DRAFT"
 
 
-async def test_increasing_thresholds_are_required_and_each_offender_is_named(shops):
+async def test_increasing_thresholds_are_required_and_each_offender_is_named_as_its_path_does(shops):
     shop = await shops()
     payload = await create(
         shop, milestones=[milestone("5"), milestone("5"), milestone("3")]
     )
     assert payload["rule"] is None
-    assert errors(payload) == [
-        (["input", "milestones", "1", "threshold"], "THRESHOLDS_NOT_INCREASING"),
-        (["input", "milestones", "2", "threshold"], "THRESHOLDS_NOT_INCREASING"),
+    assert payload["userErrors"] == [
+        {
+            "field": ["input", "milestones", "1", "threshold"],
+            "code": "THRESHOLDS_NOT_INCREASING",
+            "message": "The second milestone's threshold must be higher than the first milestone's.",
+        },
+        {
+            "field": ["input", "milestones", "2", "threshold"],
+            "code": "THRESHOLDS_NOT_INCREASING",
+            "message": "The third milestone's threshold must be higher than the second milestone's.",
+        },
     ]
     assert await rule_count(shop) == 0
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from engine.services import clock
 from engine.core.enums import Plan, Role
+from engine.services import clock
 from models import MilestoneRule
 from tests.rule_calls import ACTIVATE, ARCHIVE, PAUSE, RULE, UPDATE, call, create_rule, errors
 from tests.support import GraphQLErrors
@@ -84,23 +84,25 @@ async def test_activation_needs_a_paid_plan(shops):
     assert (renamed["rule"]["name"], renamed["userErrors"]) == ("Still a draft", [])
 
 
-REFUSED = [
-    ("activate", "ACTIVE"),
-    ("activate", "ARCHIVED"),
-    ("pause", "DRAFT"),
-    ("pause", "PAUSED"),
-    ("pause", "ARCHIVED"),
-    ("archive", "ARCHIVED"),
-]
+REFUSED = {
+    ("activate", "ACTIVE"): "The rule is already active.",
+    ("activate", "ARCHIVED"): "An archived rule cannot be activated.",
+    ("pause", "DRAFT"): "A draft rule cannot be paused.",
+    ("pause", "PAUSED"): "The rule is already paused.",
+    ("pause", "ARCHIVED"): "An archived rule cannot be paused.",
+    ("archive", "ARCHIVED"): "The rule is already archived.",
+}
 
 
 @pytest.mark.parametrize("action, status", REFUSED, ids=[f"{a} {s}" for a, s in REFUSED])
-async def test_a_transition_the_lifecycle_does_not_allow_is_refused(shops, action, status):
+async def test_a_transition_the_lifecycle_does_not_allow_is_refused_in_a_sentence(shops, action, status):
     shop = await shops()
     rule = await rule_in(shop, status)
     payload = await call(shop, MUTATIONS[action], id=rule["id"])
     assert payload["rule"] is None
-    assert errors(payload) == [(["id"], "INVALID_STATUS_TRANSITION")]
+    assert payload["userErrors"] == [
+        {"field": ["id"], "code": "INVALID_STATUS_TRANSITION", "message": REFUSED[action, status]}
+    ]
     assert await status_of(shop, rule["id"]) == status
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from engine.services import keys
 from engine.core.enums import Role
+from engine.services import keys
 from models import ApiKey
 from tests.rule_calls import ARCHIVE, RULE, active_rule, call, create_rule
 from tests.support import GraphQLErrors
@@ -69,8 +69,9 @@ async def test_pages_follow_each_other_with_cursors(shops):
 
     beyond = await page(shop, first=2, after=last["pageInfo"]["endCursor"])
     assert beyond["nodes"] == []
-    assert beyond["pageInfo"] == {
-        "hasNextPage": False, "hasPreviousPage": True, "startCursor": None, "endCursor": None,
+    assert beyond["pageInfo"] == {  # an empty page never sends the reader back to the start
+        "hasNextPage": False, "hasPreviousPage": True, "startCursor": None,
+        "endCursor": last["pageInfo"]["endCursor"],
     }
 
 
@@ -167,12 +168,42 @@ async def unauthenticated(http, headers: dict) -> dict:
 async def test_a_missing_key_is_401_with_a_json_body(http):
     body = await unauthenticated(http, {})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert body["errors"][0]["message"] == "Missing API key."
+    assert body["errors"][0]["message"] == (
+        "Missing API key. Send the header `Authorization: Bearer <key>`."
+    )
 
 
 async def test_a_malformed_authorization_header_is_401(http):
     body = await unauthenticated(http, {"Authorization": "Basic dXNlcjpwYXNz"})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert body["errors"][0]["message"] == (
+        "The Authorization scheme `Basic` is not supported: send `Authorization: Bearer <key>`."
+    )
+
+
+async def test_a_key_sent_without_bearer_gets_a_message_naming_the_scheme(shops, http):
+    shop = await shops()
+    body = await unauthenticated(http, {"Authorization": await shop.key()})
+    assert body == {"errors": [{
+        "message": "The Authorization header must name the Bearer scheme: "
+        "`Authorization: Bearer <key>`.",
+        "extensions": {"code": "UNAUTHENTICATED"},
+    }]}
+
+
+async def test_a_request_body_that_is_not_json_gets_the_json_errors_shape(shops, http):
+    shop = await shops()
+    response = await http.post(
+        "/graphql", content=b"{ shop { name } }",
+        headers={"Authorization": f"Bearer {await shop.key()}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"errors": [{
+        "message": 'The request body is not valid JSON. Send a JSON object such as '
+        '{"query": "{ shop { name } }", "variables": {}}.',
+        "extensions": {"code": "BAD_REQUEST"},
+    }]}
 
 
 async def test_an_unknown_key_is_401_with_a_json_body(http):

@@ -15,7 +15,6 @@ from engine.services import sweep as sweep_module
 from tests.builders import make_rule, order, points
 from tests.metric_samples import samples
 
-
 SWEEP = """mutation($asOf: DateTime) { runInactivitySweep(asOf: $asOf) {
   granted userErrors { code } } }"""
 

@@ -8,14 +8,14 @@ import hmac
 
 import pytest
 
+from delivery.webhooks import check_url, prune_deliveries
 from engine.core.enums import RewardEventType, Role
 from engine.core.errors import DomainError
-from engine.webhooks import check_url, prune_deliveries
 from models import WebhookEndpoint as EndpointRow
-from resolvers import ids
-from resolvers.ids import encode_cursor
 from tests.event_support import append_event
 from tests.webhook_support import delivering, receiver
+from wire import ids
+from wire.ids import encode_cursor
 
 CREATE = """
 mutation Create($url: String!, $types: [RewardEventType!]) {

@@ -6,9 +6,9 @@ from engine.core.enums import Role
 from tests.event_support import LEGACY_WS, graphql_socket
 
 
-async def _legacy_close(app, key: str):
+async def _legacy_close(app, key: str, scheme: str = "Bearer "):
     async with graphql_socket(app, LEGACY_WS) as socket:
-        await socket.ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {key}"}})
+        await socket.ws.send_json({"type": "connection_init", "payload": {"Authorization": f"{scheme}{key}"}})
         error = json.loads(await socket.ws.receive_text(timeout=5))
         try:
             await socket.ws.receive_text(timeout=5)
@@ -28,3 +28,13 @@ async def test_legacy_protocol_closes_a_storefront_key_with_4403(shops, app):
     error, code = await _legacy_close(app, await shop.key(Role.STOREFRONT))
     assert error == {"type": "connection_error", "payload": {"message": "This key's role may not subscribe."}}
     assert code == 4403
+
+
+async def test_a_key_sent_without_bearer_is_closed_with_4401_naming_the_scheme(shops, app):
+    shop = await shops()
+    error, code = await _legacy_close(app, await shop.key(), scheme="")
+    assert error["payload"] == {
+        "message": "The Authorization header must name the Bearer scheme: "
+        "`Authorization: Bearer <key>`."
+    }
+    assert code == 4401

@@ -8,8 +8,8 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from api.webhook_worker import WebhookWorker
-from engine.event_hub import hub
+from delivery.hub import hub
+from delivery.webhook_worker import WebhookWorker
 
 
 @dataclass

@@ -101,6 +101,19 @@ class RuleSpec:
     milestones: list[MilestoneSpec] = field(default_factory=list)
 
 
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+
+
+def ordinal(index: int) -> str:
+    """The milestone at 0-based `index` (as in a field path) in words: "first", "second", …,
+    then "11th", "12th", "21st"."""
+    number = index + 1
+    if number <= len(_ORDINALS):
+        return _ORDINALS[index]
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{'th' if 10 <= number % 100 <= 20 else suffix}"
+
+
 def is_money_metric(rule_type: RuleType, step_metric: MixedStepMetric | None) -> bool:
     if rule_type == RuleType.MIXED:
         return step_metric == MixedStepMetric.AMOUNT_SPENT
@@ -125,7 +138,7 @@ def validate_rule(draft: RuleDraft, currency: str) -> RuleSpec:
     if not draft.milestones:
         problems.add("INVALID", "A rule needs at least one milestone.", ("milestones",))
     if len(draft.milestones) > MAX_MILESTONES:
-        problems.add("INVALID", f"At most {MAX_MILESTONES} milestones.", ("milestones",))
+        problems.add("INVALID", f"A rule has at most {MAX_MILESTONES} milestones.", ("milestones",))
 
     specs: list[MilestoneSpec] = []
     previous: int | None = None
@@ -138,7 +151,8 @@ def validate_rule(draft: RuleDraft, currency: str) -> RuleSpec:
         if draft.type != RuleType.MIXED and previous is not None and spec.threshold <= previous:
             problems.add(
                 "THRESHOLDS_NOT_INCREASING",
-                f"Milestone {index + 1} must have a higher threshold than milestone {index}.",
+                f"The {ordinal(index)} milestone's threshold must be higher than the "
+                f"{ordinal(index - 1)} milestone's.",
                 (*path, "threshold"),
             )
         previous = spec.threshold

@@ -7,9 +7,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.services import clock
 from engine.core.enums import Role
 from engine.core.errors import DomainError, not_found
+from engine.services import clock
 from models import ApiKey, Shop
 
 # Told the id of each key revoked in this process, after the change is saved, so that the API

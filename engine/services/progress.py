@@ -11,8 +11,7 @@ from typing import NamedTuple
 
 from engine.core import contracts as contract_folds
 from engine.core.activities import Activity as Fact
-from engine.core.enums import ActivityKind, IssuedRewardStatus, RefundPolicy, RuleStatus
-from engine.core.enums import RuleType
+from engine.core.enums import ActivityKind, IssuedRewardStatus, RefundPolicy, RuleStatus, RuleType
 from engine.core.inactivity import episode
 from engine.core.inactivity import inactive_days as days_idle
 from engine.core.rules import Ladder, Rule

@@ -15,12 +15,12 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from engine.core.decisions import Decision
 from engine.core.enums import RuleType
 from engine.core.evaluation import Context, refold
 from engine.core.journeys import JOURNEY_KINDS
 from engine.core.rules import POINTS_FEED, Rule
 from engine.core.state import CustomerState
-from engine.core.decisions import Decision
 from engine.services import clock, event_log, telemetry
 from engine.store import activities, customers, decisions, driver
 from engine.store import rules as rulebook

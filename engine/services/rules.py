@@ -30,6 +30,25 @@ from engine.store.rules import periods_of, stored_periods
 from models import Milestone, MilestoneRule, RuleChange, Shop
 
 PAID_PLANS = frozenset({Plan.ADVANCED.value, Plan.ENTERPRISE.value})
+_A_RULE = {
+    RuleStatus.DRAFT: "A draft rule",
+    RuleStatus.ACTIVE: "An active rule",
+    RuleStatus.PAUSED: "A paused rule",
+    RuleStatus.ARCHIVED: "An archived rule",
+}
+_BECOME = {
+    RuleStatus.ACTIVE: "activated", RuleStatus.PAUSED: "paused", RuleStatus.ARCHIVED: "archived"
+}
+
+
+def transition_refused(status: str, to: RuleStatus) -> DomainError:
+    """The refusal of a status change, as a sentence: "An archived rule cannot be activated"."""
+    if RuleStatus(status) == to:
+        message = f"The rule is already {to.value.lower()}."
+    else:
+        message = f"{_A_RULE[RuleStatus(status)]} cannot be {_BECOME[to]}."
+    return DomainError.one("INVALID_STATUS_TRANSITION", message, ("id",))
+
 
 async def get_rule(shop: Shop, rule_id: int, field: tuple = ("id",)) -> MilestoneRule:
     rule = await MilestoneRule.get_or_none(id=rule_id, shop_id=shop.id)
@@ -153,12 +172,12 @@ async def activate_rule(
             "PLAN_REQUIRED", "Milestone rules can be activated on the ADVANCED or ENTERPRISE plan.", ("id",)
         )
     if rule.status not in (RuleStatus.DRAFT.value, RuleStatus.PAUSED.value):
-        raise _cannot(rule.status, "activated")
+        raise transition_refused(rule.status, RuleStatus.ACTIVE)
     now = clock.now()
     async with in_transaction():
         rule = await MilestoneRule.select_for_update().get(id=rule.id)
         if rule.status not in (RuleStatus.DRAFT.value, RuleStatus.PAUSED.value):
-            raise _cannot(rule.status, "activated")
+            raise transition_refused(rule.status, RuleStatus.ACTIVE)
         previous = rule.status
         rule.status = RuleStatus.ACTIVE.value
         rule.ever_activated = True
@@ -179,13 +198,6 @@ async def activate_rule(
     # only what occurred since the activation).
     await recompute.recompute(shop, rule.id, since=None if count_past_activity else now)
     return rule
-
-
-def _cannot(status: str, what: str) -> DomainError:
-    article = "An" if status[0] in "AEIOU" else "A"
-    return DomainError.one(
-        "INVALID_STATUS_TRANSITION", f"{article} {status.lower()} rule cannot be {what}.", ("id",)
-    )
 
 
 async def pause_rule(shop: Shop, rule_id: int, actor_key_id: int | None) -> MilestoneRule:
@@ -217,7 +229,7 @@ async def _transition(
     async with in_transaction():
         rule = await MilestoneRule.select_for_update().get(id=rule_id)
         if RuleStatus(rule.status) not in allowed_from:
-            raise _cannot(rule.status, "paused" if to == RuleStatus.PAUSED else "archived")
+            raise transition_refused(rule.status, to)
         previous = rule.status
         rule.status = to.value
         rule.counting_periods = stored_periods(periods_after_pause(periods_of(rule.counting_periods), clock.now()))

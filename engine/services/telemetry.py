@@ -13,8 +13,6 @@ class Observer(Protocol):
     def observe_activity(self, kind: str, duplicate: bool) -> None: ...
     def observe_reward_issued(self, kind: str) -> None: ...
     def observe_sweep(self, seconds: float, granted: int, *, failed: bool = False) -> None: ...
-    def subscriber_connected(self) -> None: ...
-    def subscriber_disconnected(self) -> None: ...
     def observe_webhook(self, success: bool) -> None: ...
     def observe_retry(self, work: str, kind: str) -> None: ...
 
@@ -42,16 +40,6 @@ def reward_issued(kind: str) -> None:
 def sweep_finished(seconds: float, granted: int, *, failed: bool = False) -> None:
     for observer in _observers:
         observer.observe_sweep(seconds, granted, failed=failed)
-
-
-def subscriber_connected() -> None:
-    for observer in _observers:
-        observer.subscriber_connected()
-
-
-def subscriber_disconnected() -> None:
-    for observer in _observers:
-        observer.subscriber_disconnected()
 
 
 def conflict_retried(work: str, kind: str) -> None:

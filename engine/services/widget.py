@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.services import clock
 from engine.core.errors import not_found
+from engine.services import clock
 from engine.services.shops import digest_matches
 from models import Customer, Shop
 

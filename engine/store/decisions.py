@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.core.decisions import Decision
+from engine.core.decisions import CustomerUpdate, Decision
 from engine.core.enums import IssuedRewardStatus
 from engine.core.grants import Grant
 from engine.store import customers, events
@@ -61,15 +61,18 @@ def write(shop_id: int, decisions: Sequence[Decision], now: datetime, dialect: s
         sequenced=dialect == "sqlite",
     )
     greatest, least = ("max", "min") if dialect == "sqlite" else ("GREATEST", "LEAST")
-    yield from customers.update([(d.customer_id, d.customer) for d in decisions], greatest, least)
+    updates: dict[int, CustomerUpdate] = {}
+    for d in decisions:
+        updates[d.customer_id] = updates[d.customer_id].then(d.customer) if d.customer_id in updates else d.customer
+    yield from customers.update(list(updates.items()), greatest, least)
     return Written(ids, last_seq)
 
 
 def _progress(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[None]:
+    latest = {(rule_id, d.customer_id): p for d in decisions for rule_id, p in d.progress.items()}
     rows = [
-        (shop_id, rule_id, d.customer_id, p.value, p.step, p.as_of, now)
-        for d in decisions
-        for rule_id, p in d.progress.items()
+        (shop_id, rule_id, customer_id, p.value, p.step, p.as_of, now)
+        for (rule_id, customer_id), p in latest.items()
     ]
     for chunk in _chunks(rows):
         yield Execute(

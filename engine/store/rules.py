@@ -82,8 +82,9 @@ def grant_of(row: Any) -> Grant:
     )
 
 
+# With the customer's id selected as `customer_id` beside them.
 GRANT_COLUMNS = (
-    "g.id AS grant_id, g.customer_id, g.rule_id, g.milestone_id, g.grant_key,"
+    "g.id AS grant_id, g.rule_id, g.milestone_id, g.grant_key,"
     " g.status AS grant_status, g.reward, g.code, g.expires_at, g.issued_at, g.activity_id,"
     " m.position, m.threshold, m.step_metric"
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import Enum
 
@@ -15,6 +16,7 @@ from models import Customer as CustomerRow
 from models import MilestoneRule as RuleRow
 from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
+from resolvers.enums import MilestoneRuleStatus
 from resolvers.loaders import Loader
 from resolvers.rules.types import Milestone, MilestoneRule
 
@@ -47,6 +49,10 @@ class RuleProgress:
     @strawberry.field
     def rule(self) -> MilestoneRule:
         return MilestoneRule(row=self.view.rule)
+
+    @strawberry.field(description="The rule's status: only an ACTIVE rule counts activity now.")
+    def rule_status(self) -> MilestoneRuleStatus:
+        return MilestoneRuleStatus(self.view.rule.status)
 
     def _amount(self, info: Info, value: int | None, metric: str | None = None) -> Decimal | None:
         if value is None:
@@ -99,18 +105,28 @@ class RuleProgress:
         ]
 
 
-def progress_loader(info: Info, *, widget: bool) -> DataLoader:
+# Rules that count activity, or may again: a draft has counted nothing yet, an archived rule
+# never will again, so neither is shown unless asked for.
+DEFAULT_PROGRESS_STATUSES = [RuleStatus.ACTIVE, RuleStatus.PAUSED]  # never mutated
+
+
+def progress_loader(
+    info: Info, *, widget: bool, statuses: Iterable[RuleStatus] = DEFAULT_PROGRESS_STATUSES
+) -> DataLoader:
     """Progress of many customers in a fixed number of queries. The widget sees only ACTIVE
-    rules shown on it (never INACTIVITY); admins see every rule."""
+    rules shown on it (never INACTIVITY); admins see the rules of the statuses asked for."""
     shop_id = info.context.shop.id
+    wanted = sorted({RuleStatus(s).value for s in statuses})
 
     async def load(customers: list[CustomerRow]) -> list[list[RuleProgress]]:
         query = RuleRow.filter(shop_id=shop_id)
         if widget:
             query = query.filter(status=RuleStatus.ACTIVE.value).exclude(type=RuleType.INACTIVITY.value)
+        else:
+            query = query.filter(status__in=wanted)
         rules = await query.order_by("id")
         views = await progress_for(customers, rules)
         return [[RuleProgress(view=v) for v in views[c.id]] for c in customers]
 
-    name = "widget_progress" if widget else "progress"
+    name = "widget_progress" if widget else f"progress:{','.join(wanted)}"
     return info.context.loader(name, lambda: Loader(load_fn=load, cache_key_fn=lambda c: c.id))

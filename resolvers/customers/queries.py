@@ -9,12 +9,12 @@ import strawberry
 
 from engine.reporting import CustomerOrder, CustomerSearch, customer_count, customer_page
 from models import Customer as CustomerRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.customers.types import Customer
-from resolvers.error_codes import bad_input
+from resolvers.error_codes import argument_pk, bad_input
 from resolvers.pagination import Connection, Edge, check_page_size, connection, parse_after
 from resolvers.permissions import IsAdminOrPartner
+from wire import ids
 
 # As long as the longest email; no external id or email starts with anything longer.
 MAX_SEARCH_LENGTH = 320
@@ -85,7 +85,7 @@ class CustomerQuery:
             if pk in rows
         ]
         has_next = len(found) > size
-        return connection(edges, has_next, start is not None, lambda: customer_count(search))
+        return connection(edges, has_next, after, lambda: customer_count(search))
 
     @strawberry.field(
         permission_classes=[IsAdminOrPartner],
@@ -98,7 +98,7 @@ class CustomerQuery:
             raise bad_input("Give exactly one of `id` and `externalId`.")
         shop_id = info.context.shop.id
         if id is not None:
-            pk = ids.argument_pk("Customer", id)
+            pk = argument_pk("Customer", id)
             row = await CustomerRow.get_or_none(id=pk, shop_id=shop_id)
         else:
             row = await CustomerRow.get_or_none(external_id=external_id, shop_id=shop_id)

@@ -8,9 +8,9 @@ import strawberry
 
 from engine.core.enums import RuleType
 from models import IssuedReward as RewardRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import IssuedRewardStatus, RewardKind
+from resolvers.error_codes import argument_pk
 from resolvers.loaders import milestone_by_id, rule_by_id
 from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
@@ -18,6 +18,7 @@ from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.types import Milestone, MilestoneRule
 from resolvers.times import argument_time
+from wire import ids
 
 
 @strawberry.type
@@ -110,7 +111,7 @@ class IssuedRewardQuery:
         if status:
             query = query.filter(status__in=[s.value for s in status])
         if rule_id is not None:
-            query = query.filter(rule_id=ids.argument_pk("MilestoneRule", rule_id, "ruleId"))
+            query = query.filter(rule_id=argument_pk("MilestoneRule", rule_id, "ruleId"))
         if kind:
             query = query.filter(kind__in=[k.value for k in kind])
         if (start := argument_time(issued_after, "issuedAfter")) is not None:

@@ -13,13 +13,13 @@ from engine.core.money import from_minor
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import LedgerEntry as LedgerRow
-from resolvers import ids
 from resolvers.context import Info
-from resolvers.customers.progress import RuleProgress, progress_loader
+from resolvers.customers.progress import DEFAULT_PROGRESS_STATUSES, RuleProgress, progress_loader
 from resolvers.customers.rewards import IssuedReward, rewards_of
-from resolvers.enums import ActivityKind, IssuedRewardStatus, LedgerAccount
+from resolvers.enums import ActivityKind, IssuedRewardStatus, LedgerAccount, MilestoneRuleStatus
 from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
+from wire import ids
 
 
 @strawberry.type
@@ -144,9 +144,16 @@ class Customer(Node):
     def referrals_count(self) -> int:
         return self.row.referrals_count
 
-    @strawberry.field(description="Progress on every rule of the shop.")
-    async def progress(self, info: Info) -> list[RuleProgress]:
-        return await progress_loader(info, widget=False).load(self.row)
+    @strawberry.field(
+        description="Progress on the shop's rules of the statuses asked for (by default ACTIVE "
+        "and PAUSED: the rules that count activity, or may again), oldest rule first."
+    )
+    async def progress(
+        self,
+        info: Info,
+        status: list[MilestoneRuleStatus] = DEFAULT_PROGRESS_STATUSES,
+    ) -> list[RuleProgress]:
+        return await progress_loader(info, widget=False, statuses=status).load(self.row)
 
     @strawberry.field(description="Issued rewards, newest first.")
     async def rewards(

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import strawberry
 
 from models import RewardEvent as RewardEventRow
-from resolvers import ids
 from resolvers.enums import RewardEventType
+from resolvers.error_codes import argument_pk
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,6 @@ def event_filter(
 ) -> EventFilter:
     customer_pk = None
     if customer_id is not None:
-        customer_pk = ids.argument_pk("Customer", customer_id, "customerId")
+        customer_pk = argument_pk("Customer", customer_id, "customerId")
     wanted = frozenset(RewardEventType(t).value for t in types) if types else None
     return EventFilter(types=wanted, customer_id=customer_pk)

@@ -9,8 +9,7 @@ from contextlib import aclosing
 import strawberry
 from graphql import GraphQLError
 
-from engine.event_hub import hub
-from engine.services import telemetry
+from delivery.hub import hub
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
 from resolvers.events.filters import event_filter
@@ -39,11 +38,17 @@ class EventSubscription:
         wanted = event_filter(types, customer_id)
         start = parse_after(after)
         shop = info.context.shop
-        telemetry.subscriber_connected()
+        following = info.context.following
+
+        def joined() -> None:
+            following.live = True
+            following.from_now = start is None
+
         try:
-            async with aclosing(hub.follow(shop.id, start)) as rows:
+            async with aclosing(hub.follow(shop.id, start, joined)) as rows:
                 async for row in rows:
                     if wanted.matches(row):
+                        following.position = row.seq
                         yield RewardEvent(row=row, currency=shop.currency)
         except Exception as error:
             # Exception handlers and error masking do not reach subscriptions.
@@ -53,5 +58,3 @@ class EventSubscription:
                 internal_error_message(request_id),
                 extensions=internal_error_extensions(request_id),
             ) from error
-        finally:
-            telemetry.subscriber_disconnected()

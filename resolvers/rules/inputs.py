@@ -13,10 +13,10 @@ from engine.core.enums import MixedStepMetric as MetricEnum
 from engine.core.enums import RefundPolicy as PolicyEnum
 from engine.core.enums import RuleType as TypeEnum
 from engine.core.errors import DomainError
-from resolvers import ids
 from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
 from resolvers.rewards import RewardInput
 from resolvers.times import input_time
+from wire import ids
 
 
 @strawberry.input

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from engine.services import rules
 from engine.core.errors import DomainError
-from resolvers import ids
+from engine.services import rules
 from resolvers.context import Info
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin
@@ -17,6 +16,7 @@ from resolvers.rules.inputs import (
     rule_patch,
 )
 from resolvers.rules.types import MilestoneRule
+from wire import ids
 
 
 @strawberry.type

@@ -12,8 +12,8 @@ from engine.core.enums import RuleType
 from engine.core.money import from_minor
 from engine.reporting import RewardTotals, customers_reached, customers_with_progress, reward_totals
 from models import MilestoneRule as RuleRow
-from resolvers import ids
 from resolvers.context import Info
+from resolvers.error_codes import argument_pk
 from resolvers.loaders import Loader, loader
 
 
@@ -64,7 +64,7 @@ class MilestoneRuleStats:
         "when `milestone` is not one of this rule's."
     )
     async def customers_reached(self, info: Info, milestone: strawberry.ID) -> int | None:
-        found = await _reached(info).load(ids.argument_pk("Milestone", milestone, "milestone"))
+        found = await _reached(info).load(argument_pk("Milestone", milestone, "milestone"))
         if found is None or found[0] != self.row.id:
             return None
         return found[1]

@@ -13,7 +13,6 @@ from engine.core.enums import RuleType as RuleTypeEnum
 from models import Milestone as MilestoneRow
 from models import MilestoneRule as RuleRow
 from models import RuleChange as ChangeRow
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import (
     MilestoneRuleStatus,
@@ -28,6 +27,7 @@ from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.stats import MilestoneRuleStats
+from wire import ids
 
 
 @strawberry.type

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from engine import webhooks
+from delivery import webhooks
 from engine.core.errors import DomainError
-from resolvers import ids
 from resolvers.context import Info
 from resolvers.enums import RewardEventType
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin
 from resolvers.webhooks.types import WebhookEndpoint
+from wire import ids
 
 
 @strawberry.type

@@ -9,10 +9,10 @@ import strawberry
 
 from models import WebhookDelivery as DeliveryRow
 from models import WebhookEndpoint as EndpointRow
-from resolvers import ids
 from resolvers.enums import RewardEventType
 from resolvers.node import Node
 from resolvers.pagination import check_page_size
+from wire import ids
 
 
 @strawberry.enum

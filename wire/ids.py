@@ -1,20 +1,18 @@
-"""The one id codec: global ids look like `gid://milestones/MilestoneRule/42`."""
+"""The one id codec: global ids look like `gid://milestones/MilestoneRule/42`; cursors are
+opaque strings around a position."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-import strawberry
-
 from engine.core.errors import not_found
-from resolvers.error_codes import bad_input
 
 PREFIX = "gid://milestones/"
 
 
-def encode(type_name: str, pk: int) -> strawberry.ID:
-    return strawberry.ID(f"{PREFIX}{type_name}/{pk}")
+def encode(type_name: str, pk: int) -> str:
+    return f"{PREFIX}{type_name}/{pk}"
 
 
 def parse(value: str) -> tuple[str, int] | None:
@@ -71,13 +69,4 @@ def pk_of(type_name: str, value: str, what: str, field: tuple = ("id",)) -> int:
     pk = decode(type_name, value)
     if pk is None:
         raise not_found(what, field)
-    return pk
-
-
-def argument_pk(type_name: str, value: str, argument: str = "id") -> int:
-    """The primary key in a query argument's global id; BAD_USER_INPUT when the argument is
-    not a global id of `type_name` (an unknown one of the right form is the caller's null)."""
-    pk = decode(type_name, value)
-    if pk is None:
-        raise bad_input(f"`{argument}` is not a {type_name} id ({PREFIX}{type_name}/<number>).")
     return pk

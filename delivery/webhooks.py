@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 
 from tortoise.expressions import Q
 
+from delivery.hub import last_seq
 from engine import destinations
 from engine.core.enums import RewardEventType
 from engine.core.errors import DomainError, Problems, not_found
 from engine.services import clock
-from engine.event_hub import last_seq
-from models import Shop, WebhookDelivery, WebhookEndpoint
 from engine.store import sql
+from models import Shop, WebhookDelivery, WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_HEADER = "Milestones-Signature"

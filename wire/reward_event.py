@@ -1,5 +1,6 @@
 """The one public form of a reward event: the subscription's and the query's `data`, and the
-body of every webhook delivery, so that all three always agree.
+body of every webhook delivery, so that all three always agree. It belongs to neither GraphQL
+nor webhook delivery: both render through it.
 
 The engine stores raw ids and money in minor units; partners see global ids, money as
 decimal strings in the shop's currency, and the event's own id and cursor.
@@ -7,13 +8,14 @@ decimal strings in the shop's currency, and the event's own id and cursor.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from typing import Any
 
 from engine.core.drafts import threshold_decimal
 from engine.core.money import from_minor
 from models import RewardEvent
-from resolvers import ids
+from wire import ids
 
 MONEY_FIELDS = ("amount", "minimumSubtotal", "maxShippingAmount")
 
@@ -90,8 +92,8 @@ def render(row: RewardEvent, currency: str) -> dict[str, Any]:
 
 
 class RenderedEvents:
-    """The public form of recently rendered events. A committed event never changes, and every
-    subscriber of a shop is sent the same ones: each is rendered once, not once per socket."""
+    """The public form of recently rendered events. A committed event never changes, and it
+    goes to every subscription, poll and webhook endpoint of its shop: each is rendered once."""
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
@@ -108,3 +110,8 @@ class RenderedEvents:
 
 
 rendered = RenderedEvents()
+
+
+def body(row: RewardEvent, currency: str) -> bytes:
+    """The event as a webhook delivery's body: its public JSON, compact."""
+    return json.dumps(rendered.get(row, currency), separators=(",", ":")).encode()

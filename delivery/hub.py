@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from itertools import islice
 
 from engine.services import event_log as events
@@ -147,13 +147,24 @@ class EventHub:
     def follower_count(self) -> int:
         return sum(feed.followers for feed in self._feeds.values())
 
-    async def follow(self, shop_id: int, after: int | None) -> AsyncIterator[RewardEvent]:
+    def known_end(self, shop_id: int) -> int | None:
+        """The last seq of the shop this process has read from the log (None when nothing here
+        follows the shop): what "from now" means for a follower joining now."""
+        feed = self._feeds.get(shop_id)
+        return feed.loaded if feed is not None else None
+
+    async def follow(
+        self, shop_id: int, after: int | None, joined: Callable[[], None] | None = None
+    ) -> AsyncIterator[RewardEvent]:
         """Every event of the shop after seq `after` (after the current end when None), in
-        seq order, each once, then each new one as it commits; runs until closed."""
+        seq order, each once, then each new one as it commits; runs until closed. `joined` is
+        called once the follower is registered: every commit from then on reaches it."""
         cursor = await last_seq(shop_id) if after is None else after
         # Joined before reading the log, so a commit from here on wakes this follower; the
         # first read below catches whatever committed before.
         feed = self._join(shop_id)
+        if joined is not None:
+            joined()
         try:
             while True:
                 generation = feed.generation

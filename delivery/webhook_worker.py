@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -18,21 +17,17 @@ from datetime import timedelta
 import httpx
 
 from api.public_network import delivery_transport
-from engine import webhooks
-from engine.event_hub import EventHub, read_after
+from delivery import webhooks
+from delivery.hub import EventHub, read_after
 from engine.services import clock, telemetry
 from models import RewardEvent, Shop, WebhookEndpoint
-from resolvers.events.render import event_id, render
+from wire import reward_event
 
 log = logging.getLogger("milestones.webhooks")
 LEASE = timedelta(seconds=60)
 BATCH = 50
 MIN_ROUND_SECONDS = 0.02
 USER_AGENT = "Milestones-Webhooks/1"
-
-
-def delivery_body(row: RewardEvent, currency: str) -> bytes:
-    return json.dumps(render(row, currency), separators=(",", ":")).encode()
 
 
 class WebhookWorker:
@@ -133,13 +128,13 @@ class WebhookWorker:
 
     async def _post(self, endpoint: WebhookEndpoint, row: RewardEvent, currency: str) -> bool:
         assert self._client is not None
-        body = delivery_body(row, currency)
+        body = reward_event.body(row, currency)
         timestamp = int(clock.now().timestamp())
         headers = {
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             webhooks.SIGNATURE_HEADER: webhooks.signature_header(endpoint.secret, timestamp, body),
-            webhooks.EVENT_ID_HEADER: event_id(row),
+            webhooks.EVENT_ID_HEADER: reward_event.event_id(row),
             webhooks.EVENT_TYPE_HEADER: row.type,
             webhooks.TIMESTAMP_HEADER: str(timestamp),
         }
