@@ -19,9 +19,11 @@ from api.auth import BearerAuth
 from api.body_limit import BodySizeLimit
 from api.event_services import event_services
 from api.fanout import streams
+from api.graphiql import graphiql_assets
 from api.graphql_app import MilestonesGraphQL
 from api.health import readyz_endpoint
 from api.http_errors import internal_error
+from api.ingest import shopify_webhook, woocommerce_webhook
 from api.log_format import logging_config
 from api.persisted_queries import PersistedQueries
 from api.rate_limit import rate_limit
@@ -29,7 +31,9 @@ from api.request_log import RequestLog
 from api.settings import Settings
 from api.socket_limits import WebSocketMessageLimit
 from api.sweeper import Sweeper
+from api.widget_routes import widget_routes
 from engine.services import telemetry
+from engine.services.store_secrets import SecretBox
 from resolvers.allow_list import StorefrontOperations
 from resolvers.schema import schema
 
@@ -100,6 +104,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", WebSocketMessageLimit(graphql, settings.ws_max_message_bytes)),
+            graphiql_assets(),
+            *widget_routes(),
+            Route("/ingest/shopify", shopify_webhook, methods=["POST"]),
+            Route("/ingest/woocommerce", woocommerce_webhook, methods=["POST"]),
         ],
         middleware=middleware,
         exception_handlers={Exception: internal_error},
@@ -107,4 +115,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     )
     app.state.settings = settings
     app.state.storefront_operations = operations
+    app.state.store_secrets = SecretBox(settings.store_secret_key)
     return app

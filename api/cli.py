@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from api import db
 from api.settings import Settings
-from engine.core.enums import Plan, Role
+from engine.core.enums import Plan, Role, StorePlatform
 from engine.services.clock import OutOfCalendar, as_utc
 
 
@@ -79,6 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="write the GraphQL schema")
     export.add_argument("--output", default="schema.graphql")
 
+    signed = sub.add_parser(
+        "sign-webhook", help="print a curl command delivering a JSON file as a store would"
+    )
+    signed.add_argument("file", type=Path, help="the webhook's JSON body")
+    signed.add_argument("--platform", choices=[p.value.lower() for p in StorePlatform], required=True)
+    signed.add_argument("--topic", required=True, help="orders/create, order.updated, …")
+    signed.add_argument("--domain", required=True, help="the connected store's domain")
+    signed.add_argument("--secret", required=True, help="the secret given to connectStore")
+    signed.add_argument("--webhook-id", default=None, help="default: made from file and topic")
+    signed.add_argument("--url", default="http://127.0.0.1:8000", help="the server's address")
+    signed.add_argument(
+        "--now", action="store_true", help="send a copy whose times are now (a new order)"
+    )
+
     sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
     sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time (default: now)")
     return parser
@@ -137,6 +151,23 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_with_db(settings, lambda: _create_key(args)))
     elif args.command == "sweep":
         asyncio.run(_with_db(settings, lambda: _sweep(args)))
+    elif args.command == "sign-webhook":
+        from api.signed_webhook import curl_command
+
+        if not args.file.is_file():
+            raise CliError(f"no such file: {args.file}")
+        print(
+            curl_command(
+                args.file,
+                platform=StorePlatform(args.platform.upper()),
+                topic=args.topic,
+                domain=args.domain,
+                secret=args.secret,
+                webhook_id=args.webhook_id,
+                base_url=args.url,
+                now=args.now,
+            )
+        )
 
 
 async def _nothing() -> None:

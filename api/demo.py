@@ -23,7 +23,10 @@ DEMO_RULES = [
         milestones=[
             _m("5", RewardDraft(RewardKind.POINTS, points=100)),
             _m("20", RewardDraft(RewardKind.POINTS, points=500)),
-            _m("30", RewardDraft(RewardKind.FREE_GIFT, product_id="shirt-classic", quantity=1)),
+            _m("30", RewardDraft(
+                RewardKind.FREE_GIFT, product_id="shirt-classic", quantity=1,
+                product_title="Classic shirt",
+            )),
         ],
     ),
     RuleDraft(

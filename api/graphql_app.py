@@ -19,6 +19,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from api.auth import token_from_params
+from api.graphiql import graphiql_page
 from api.http_errors import bad_request
 from api.live_sockets import live_sockets
 from api.persisted_queries import PersistedQueries, PersistedQueryError
@@ -81,6 +82,10 @@ class MilestonesGraphQL(GraphQL):
         except HTTPException as error:
             response = bad_request(error.status_code, error.reason)
         await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request):
+        # Strawberry's own page loads React and GraphiQL from a public CDN.
+        return graphiql_page()
 
     def _storefront_refusal(self, context: Context, request_data) -> GraphQLError | None:
         """With the allow-list on, a STOREFRONT key's operation must be a registered one

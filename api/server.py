@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from api import db
+from api.demo_shopper import demo_page_url
 from api.log_format import logging_config
 from api.settings import Settings
 
@@ -44,10 +45,12 @@ async def _prepare(settings: Settings, demo: bool) -> str | None:
     if not demo:
         return None
     from api.demo import ensure_demo_shop
+    from api.demo_shopper import prepare_demo_widget
 
     await db.connect(settings.database_url)
     try:
-        _, secret = await ensure_demo_shop()
+        shop, secret = await ensure_demo_shop()
+        await prepare_demo_widget(shop)
     finally:
         await db.disconnect()
     return secret
@@ -77,6 +80,7 @@ def print_demo_banner(secret: str, host: str, port: int) -> None:
     print("Demo shop ready (plan ADVANCED, currency USD, three active rules).")
     print(f"  ADMIN key: {secret}  (named demo; each start replaces the previous one)")
     print(f"  GraphiQL:  http://{host}:{port}/graphql")
+    print(f"  Widget:    {demo_page_url(host, port)}  (a demo shopper's progress)")
     print('  In GraphiQL, set the header {"Authorization": "Bearer <ADMIN key>"}.', flush=True)
 
 

@@ -70,6 +70,9 @@ class Settings:
     # Messages a subscriber may fall behind its stream's fastest socket before it is closed
     # with code 4008 (api/fanout.py).
     subscriber_queue_size: int = 1000
+    # Fernet keys (comma-separated, the first seals) for connected stores' secrets; empty
+    # stores them plainly (engine/services/store_secrets.py).
+    store_secret_key: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -101,4 +104,5 @@ class Settings:
                 os.environ.get("STOREFRONT_OPERATIONS_FILE") or STOREFRONT_OPERATIONS
             ),
             subscriber_queue_size=_int("SUBSCRIBER_QUEUE_SIZE", 1000),
+            store_secret_key=os.environ.get("STORE_SECRET_KEY", ""),
         )

@@ -242,11 +242,4 @@ async def log_delivery(
 
 async def prune_deliveries(endpoint_id: int, keep: int = DELIVERIES_KEPT) -> int:
     """Forget all but the endpoint's latest `keep` attempts; how many were removed."""
-    return await sql.execute(
-        sql.current(),
-        "DELETE FROM webhook_deliveries WHERE endpoint_id = $1 AND id < ("
-        " SELECT id FROM webhook_deliveries WHERE endpoint_id = $1"
-        " ORDER BY id DESC LIMIT 1 OFFSET $2)",
-        endpoint_id,
-        keep - 1,
-    )
+    return await sql.keep_latest(sql.current(), "webhook_deliveries", "endpoint_id", endpoint_id, keep)

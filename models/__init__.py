@@ -8,6 +8,7 @@ from models.progress import RuleProgress
 from models.reward import IssuedReward
 from models.rule import Milestone, MilestoneRule, RuleChange
 from models.shop import Shop
+from models.store import StoreConnection, StoreDelivery
 from models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -22,6 +23,8 @@ __all__ = [
     "RuleChange",
     "RuleProgress",
     "Shop",
+    "StoreConnection",
+    "StoreDelivery",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

@@ -4,8 +4,9 @@ caller's shop back by its global id.
 An id of another shop, of an object gone, or of a type the caller's role may not read answers
 null, exactly as an unknown id does: a caller learns nothing about what it may not see. The
 roles follow the root fields (DESIGN §1): ADMIN reads every type; PARTNER what its queries
-reach (not keys or webhooks); STOREFRONT only its shop (the widget needs a customer digest).
-`nodes` costs one query per type named, whatever the number of ids.
+reach (not keys, webhooks or store connections); STOREFRONT only its shop (the widget needs a
+customer digest). `nodes` costs one query per type named (store deliveries one more, for their
+activities), whatever the number of ids.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ from models import (
     Shop as ShopRow,
 )
 from models import (
+    StoreConnection as StoreConnectionRow,
+)
+from models import (
+    StoreDelivery as StoreDeliveryRow,
+)
+from models import (
     WebhookDelivery as DeliveryRow,
 )
 from models import (
@@ -66,6 +73,7 @@ from resolvers.node import Node
 from resolvers.permissions import IsAnyRole
 from resolvers.rules.types import Milestone, MilestoneRule, MilestoneRuleChange
 from resolvers.shop import Shop
+from resolvers.stores.types import StoreConnection, StoreDelivery
 from resolvers.webhooks.types import WebhookDelivery, WebhookEndpoint
 from wire import ids
 
@@ -114,6 +122,14 @@ async def _deliveries(shop: ShopRow, pks: list[int]) -> list[tuple[int, Node]]:
     return [(r.id, WebhookDelivery(row=r)) for r in rows]
 
 
+async def _store_deliveries(shop: ShopRow, pks: list[int]) -> list[tuple[int, Node]]:
+    connections = Subquery(StoreConnectionRow.filter(shop_id=shop.id).values("id"))
+    rows = await StoreDeliveryRow.filter(id__in=pks, connection_id__in=connections)
+    wanted = {i for row in rows for i in row.activity_ids}
+    loaded = {a.id: a for a in await ActivityRow.filter(id__in=wanted)} if wanted else {}
+    return [(r.id, StoreDelivery(row=r, loaded=loaded)) for r in rows]
+
+
 async def _events(shop: ShopRow, pks: list[int]) -> list[tuple[int, Node]]:
     rows = await RewardEventRow.filter(id__in=pks, shop_id=shop.id)
     return [(r.id, RewardEvent(row=r, currency=shop.currency)) for r in rows]
@@ -135,6 +151,10 @@ NODE_TYPES: dict[str, NodeType] = {
         ADMIN, _plain(EndpointRow, lambda r: WebhookEndpoint(row=r), deleted_at=None)
     ),
     "WebhookDelivery": NodeType(ADMIN, _deliveries),
+    "StoreConnection": NodeType(
+        ADMIN, _plain(StoreConnectionRow, lambda r: StoreConnection(row=r))
+    ),
+    "StoreDelivery": NodeType(ADMIN, _store_deliveries),
 }
 
 

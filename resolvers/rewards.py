@@ -44,6 +44,9 @@ class FreeGiftReward:
     product_id: str
     variant_id: str | None
     quantity: int
+    product_title: str | None = strawberry.field(
+        description="The gift's name as shoppers read it (the storefront widget shows it)."
+    )
 
 
 Reward = Annotated[
@@ -79,7 +82,10 @@ def reward_of(stored: dict[str, Any]):
     if kind == RewardKind.FREE_SHIPPING:
         return FreeShippingReward(max_shipping_amount=money("maxShippingAmount"))
     return FreeGiftReward(
-        product_id=stored["productId"], variant_id=stored.get("variantId"), quantity=stored["quantity"]
+        product_id=stored["productId"],
+        variant_id=stored.get("variantId"),
+        quantity=stored["quantity"],
+        product_title=stored.get("productTitle"),
     )
 
 
@@ -115,6 +121,9 @@ class FreeGiftRewardInput:
     product_id: str
     variant_id: str | None = None
     quantity: int = 1
+    product_title: str | None = strawberry.field(
+        default=None, description="The gift's name as shoppers read it (\"Classic shirt\")."
+    )
 
 
 @strawberry.input(one_of=True, description="Exactly one reward.")
@@ -153,4 +162,5 @@ class RewardInput:
             product_id=value.product_id,
             variant_id=value.variant_id,
             quantity=value.quantity,
+            product_title=value.product_title,
         )

@@ -24,6 +24,8 @@ from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
+from resolvers.stores.mutations import StoreMutation
+from resolvers.stores.queries import StoreQuery
 from resolvers.times import DATETIME
 from resolvers.webhooks.mutations import WebhookMutation
 from resolvers.webhooks.queries import WebhookQuery
@@ -31,10 +33,11 @@ from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
     ShopQuery, RuleQuery, CustomerQuery, IssuedRewardQuery, EventQuery, WebhookQuery, KeyQuery,
-    WidgetQuery, NodeQuery,
+    WidgetQuery, StoreQuery, NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
-    RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation
+    RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation,
+    StoreMutation,
 )
 
 Query = merge_types("Query", QUERIES)

@@ -12,6 +12,8 @@ from resolvers.context import Info
 from resolvers.enums import Plan
 from resolvers.node import Node
 from resolvers.permissions import IsAdmin, IsAnyRole
+from resolvers.stores.queries import store_connections_of
+from resolvers.stores.types import StoreConnection
 from wire import ids
 
 
@@ -42,6 +44,17 @@ class Shop(Node):
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+    # Nullable, and its right checked before it reads anything (the resolver returns the
+    # awaitable): a role without the right gets this FORBIDDEN reported beside widgetSecret's,
+    # instead of the shop being nulled before this field is reached.
+    @strawberry.field(
+        permission_classes=[IsAdmin],
+        description="The Shopify and WooCommerce stores whose webhooks count, oldest first "
+        "(null, with a FORBIDDEN error, for other roles than ADMIN).",
+    )
+    def store_connections(self) -> list[StoreConnection] | None:
+        return store_connections_of(self.row.id)  # type: ignore[return-value]
 
     @strawberry.field(
         permission_classes=[IsAdmin],

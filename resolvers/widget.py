@@ -27,6 +27,10 @@ class Widget:
     def customer_external_id(self) -> str:
         return self.row.external_id
 
+    @strawberry.field(description="The shop's currency (ISO 4217): every amount here is in it.")
+    def currency(self, info: Info) -> str:
+        return info.context.shop.currency
+
     @strawberry.field
     def points_balance(self) -> int:
         return self.row.points_balance

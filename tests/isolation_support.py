@@ -24,6 +24,7 @@ from engine.core.enums import Role
 from engine.services import keys
 from models import Shop
 from tests.builders import billing, fixed, make_rule, order, points
+from tests.store_support import connect, shopify_order
 from tests.support import TestShop
 from wire import ids
 
@@ -32,7 +33,9 @@ VICTIM_CONTRACT = "victim-contract"
 VICTIM_ORDER = "victim-order-1"
 
 # How each table is scoped to a shop: the first of these columns it has.
-_SCOPES = (("shop_id", "shop"), ("rule_id", "rule"), ("endpoint_id", "endpoint"))
+_SCOPES = (
+    ("shop_id", "shop"), ("rule_id", "rule"), ("endpoint_id", "endpoint"), ("connection_id", "connection")
+)
 # Global id type names of the tables whose ids the API shows.
 _GID_TYPES = {
     "ApiKey": "ApiKey",
@@ -46,9 +49,11 @@ _GID_TYPES = {
     "WebhookDelivery": "WebhookDelivery",
     "RewardEvent": "RewardEvent",
     "RuleChange": "MilestoneRuleChange",
+    "StoreConnection": "StoreConnection",
+    "StoreDelivery": "StoreDelivery",
 }
 # Columns whose values are the victim's own (short ones aside: they could be anyone's).
-_BETRAYING_COLUMNS = ("name", "code", "url", "email", "prefix", "widget_secret")
+_BETRAYING_COLUMNS = ("name", "code", "url", "email", "prefix", "widget_secret", "domain", "secret")
 
 
 @dataclass
@@ -63,6 +68,8 @@ class Victim:
     endpoint_to_enable: str
     endpoint_to_delete: str
     key_to_revoke: str
+    store: str
+    store_to_disconnect: str
     every_id: dict[str, str]  # a global id of each type the shop holds, by type name
 
 
@@ -89,6 +96,9 @@ async def build_victim(shop: TestShop) -> Victim:
         )
         endpoints.append(data["createWebhookEndpoint"]["webhookEndpoint"]["id"])
     spare = await keys.create_key(shop.shop, Role.PARTNER, "victim spare")
+    store = await connect(shop, domain=f"victim-{shop.id}.myshopify.com", secret="victim-store-secret")
+    await store.deliver("orders/create", shopify_order(f"8{shop.id}", "victim-store-customer"))
+    to_disconnect = await connect(shop)
     every_id = await one_id_of_each_type(shop.id)
     return Victim(
         shop=shop,
@@ -101,6 +111,8 @@ async def build_victim(shop: TestShop) -> Victim:
         endpoint_to_enable=endpoints[0],
         endpoint_to_delete=endpoints[1],
         key_to_revoke=ids.encode("ApiKey", spare.key.id),
+        store=store.id,
+        store_to_disconnect=to_disconnect.id,
         every_id=every_id,
     )
 
@@ -120,9 +132,10 @@ def _models() -> list[Any]:
 
 
 async def _owned_ids(shop_id: int) -> dict[str, list[int]]:
-    from models import MilestoneRule, WebhookEndpoint
+    from models import MilestoneRule, StoreConnection, WebhookEndpoint
 
     return {
+        "connection": list(await StoreConnection.filter(shop_id=shop_id).values_list("id", flat=True)),
         "shop": [shop_id],
         "rule": list(await MilestoneRule.filter(shop_id=shop_id).values_list("id", flat=True)),
         "endpoint": list(await WebhookEndpoint.filter(shop_id=shop_id).values_list("id", flat=True)),

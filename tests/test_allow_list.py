@@ -139,3 +139,15 @@ def test_the_cookbooks_persisted_query_hash_is_its_documents():
     (document,) = re.findall(r"is the sha256 of\n`([^`]+)`", section)
     assert hashlib.sha256(document.encode()).hexdigest() == digest
     assert f'"query": "{document}"' in section
+
+
+def test_every_document_the_widget_sends_is_registered():
+    import re
+
+    widget_js = (STOREFRONT_OPERATIONS.parent / "static" / "widget" / "widget.js").read_text()
+    documents = re.search(r"const DOCUMENTS = Object\.freeze\(\{(.*?)\n  \}\);", widget_js, re.S)[1]
+    sent = re.findall(r"(\w+): `(.*?)`", documents, re.S)
+    assert sent, "the widget's documents were not found"
+    operations = StorefrontOperations.load(STOREFRONT_OPERATIONS, schema._schema)
+    for name, document in sent:
+        assert operations.allows(parse(document), name), name

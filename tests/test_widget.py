@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+from api.demo_shopper import DEMO_KEY_ENV, DEMO_SHOPPER
 from engine.core.enums import Role
 from engine.services.shops import customer_digest
 from models import Customer, Shop
-from tests.builders import customer, fixed, make_rule, order, points, progress_of
+from tests.browser_support import WIDGET_DOCUMENT
+from tests.builders import CREATE_RULE, customer, fixed, gift, make_rule, order, points, progress_of
 
 WIDGET = """
 query($ext: String!, $digest: String!) {
   widget(customerExternalId: $ext, customerDigest: $digest) {
-    customerExternalId pointsBalance storeCreditBalance
+    customerExternalId currency pointsBalance storeCreditBalance
     rewards(first: 10) { totalCount nodes { id status code reward { __typename } } }
     progress {
       rule { id name type }
@@ -143,3 +147,89 @@ async def test_storefront_reads_nothing_but_the_widget(shops):
         body = await shop.raw(query, role=Role.STOREFRONT)
         assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}, query
         assert "cust-1" not in str(body["data"]), query
+
+
+async def test_widget_names_the_shops_currency(shops):
+    shop = await shops(currency="EUR")
+    view = (await widget(shop, "cust-1"))["data"]["widget"]
+    assert view["currency"] == "EUR"
+
+
+GIFT_TITLE = """
+query($ext: String!, $digest: String!) {
+  widget(customerExternalId: $ext, customerDigest: $digest) {
+    progress { milestones { milestone { reward {
+      ... on FreeGiftReward { productId productTitle quantity } } } } }
+  }
+}"""
+
+
+async def test_a_free_gift_shows_its_title_to_shoppers(shops):
+    shop = await shops()
+    titled = {"freeGift": {"productId": "shirt-classic", "productTitle": "  Classic shirt "}}
+    await make_rule(shop, "ORDERS_COUNT", [(1, titled), (2, gift("mug"))])
+    digest = customer_digest(shop.shop, "cust-1")
+    body = await shop.raw(GIFT_TITLE, {"ext": "cust-1", "digest": digest}, role=Role.STOREFRONT)
+    (progress,) = body["data"]["widget"]["progress"]
+    assert [m["milestone"]["reward"] for m in progress["milestones"]] == [
+        {"productId": "shirt-classic", "productTitle": "Classic shirt", "quantity": 1},
+        {"productId": "mug", "productTitle": None, "quantity": 1},
+    ]
+
+
+async def test_an_empty_gift_title_is_refused(shops):
+    shop = await shops()
+    bad = {"freeGift": {"productId": "shirt", "productTitle": "   "}}
+    data = await shop.gql(CREATE_RULE, {"input": {
+        "name": "Gifts", "type": "ORDERS_COUNT", "milestones": [{"threshold": "1", "reward": bad}],
+    }})
+    assert data["createMilestoneRule"]["userErrors"] == [{
+        "field": ["input", "milestones", "0", "reward", "freeGift", "productTitle"],
+        "code": "INVALID",
+        "message": "productTitle must be 1 to 255 characters.",
+    }]
+
+
+async def test_the_document_widget_js_sends_runs_for_a_storefront_key(shops):
+    shop = await shops()
+    await make_rule(shop, "ORDERS_COUNT", [(1, points(50)), (3, fixed("5.00"))])
+    await order(shop, "cust-1")
+    variables = {"customer": "cust-1", "digest": customer_digest(shop.shop, "cust-1")}
+    body = await shop.raw(WIDGET_DOCUMENT, variables, role=Role.STOREFRONT)
+    assert "errors" not in body, body
+    view = body["data"]["widget"]
+    assert (view["currency"], view["pointsBalance"]) == ("USD", 50)
+    (progress,) = view["progress"]
+    assert (progress["value"], progress["nextThreshold"], progress["remaining"]) == ("1", "3", "2")
+    assert [m["milestone"]["reward"] for m in progress["milestones"]] == [
+        {"__typename": "PointsReward", "points": 50},
+        {"__typename": "FixedDiscountReward", "amount": "5.00", "minimumSubtotal": None},
+    ]
+
+
+async def test_widget_js_is_served_to_be_embedded_anywhere(http):
+    response = await http.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+    assert 'customElements.define("milestones-progress"' in response.text
+    assert "http" not in re.sub(r"(?m)^ \*.*$", "", response.text)  # loads nothing from elsewhere
+
+
+async def test_the_demo_page_exists_only_under_serve_demo(http, monkeypatch):
+    monkeypatch.delenv(DEMO_KEY_ENV, raising=False)
+    assert (await http.get("/widget/demo")).status_code == 404
+
+
+async def test_the_demo_page_embeds_the_widget_for_the_demo_shopper(http, shops, monkeypatch):
+    shop = await shops()
+    monkeypatch.setenv(DEMO_KEY_ENV, await shop.key(Role.STOREFRONT))
+    response = await http.get("/widget/demo?lang=fr")
+    assert response.status_code == 200
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    digest = customer_digest(shop.shop, DEMO_SHOPPER)
+    for attribute in (
+        'endpoint="http://test/graphql"', f'customer="{DEMO_SHOPPER}"', f'digest="{digest}"',
+        'lang="fr"', f'key="{shop.secrets[Role.STOREFRONT]}"',
+    ):
+        assert attribute in response.text

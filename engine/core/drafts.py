@@ -44,6 +44,7 @@ class RewardDraft:
     product_id: str | None = None
     variant_id: str | None = None
     quantity: int | None = None
+    product_title: str | None = None  # the gift's name as shoppers read it
 
 
 @dataclass
@@ -292,6 +293,11 @@ def validate_reward(
         if not 1 <= quantity <= 1000:
             problems.add("INVALID", "quantity must be between 1 and 1000.", (*path, "quantity"))
         result.update(productId=product, variantId=variant, quantity=quantity)
+        title = draft.product_title.strip() if draft.product_title is not None else None
+        if title is not None and not 1 <= len(title) <= 255:
+            problems.add("INVALID", "productTitle must be 1 to 255 characters.", (*path, "productTitle"))
+        if title:  # stored only when given, so that older snapshots read the same
+            result["productTitle"] = title
     if len(problems.items) > before:
         return None
     return result
@@ -331,6 +337,7 @@ def reward_draft_of(stored: dict[str, Any]) -> RewardDraft:
         product_id=stored.get("productId"),
         variant_id=stored.get("variantId"),
         quantity=stored.get("quantity"),
+        product_title=stored.get("productTitle"),
     )
 
 

@@ -112,3 +112,22 @@ class LedgerReason(str, Enum):
 # Rules that still count: late activity that occurred while they ran, and refunds of orders
 # they counted. DRAFT rules never counted anything; ARCHIVED rules are final.
 LIVE_STATUSES = frozenset({RuleStatus.ACTIVE, RuleStatus.PAUSED})
+
+
+class StorePlatform(str, Enum):
+    SHOPIFY = "SHOPIFY"
+    WOOCOMMERCE = "WOOCOMMERCE"
+
+
+class CountOrdersOn(str, Enum):
+    """Which Shopify webhook counts an order: its creation or its payment."""
+
+    CREATED = "CREATED"
+    PAID = "PAID"
+
+
+class DeliveryOutcome(str, Enum):
+    RECORDED = "RECORDED"
+    DUPLICATE = "DUPLICATE"
+    IGNORED = "IGNORED"
+    REJECTED = "REJECTED"

@@ -21,8 +21,10 @@ _FIELDS: dict[RewardKind, tuple[str, ...]] = {
     RewardKind.FIXED_DISCOUNT: ("currency", "amount", "minimumSubtotal"),
     RewardKind.PERCENTAGE_DISCOUNT: ("currency", "percent", "minimumSubtotal"),
     RewardKind.FREE_SHIPPING: ("currency", "maxShippingAmount"),
-    RewardKind.FREE_GIFT: ("productId", "variantId", "quantity"),
+    RewardKind.FREE_GIFT: ("productId", "variantId", "quantity", "productTitle"),
 }
+# Keys kept out of the JSON when they hold nothing (added after rewards were first stored).
+_OPTIONAL = frozenset({"productTitle"})
 _ATTRIBUTES = {
     "points": "points",
     "currency": "currency",
@@ -33,6 +35,7 @@ _ATTRIBUTES = {
     "productId": "product_id",
     "variantId": "variant_id",
     "quantity": "quantity",
+    "productTitle": "product_title",
 }
 MONEY_FIELDS = ("amount", "minimumSubtotal", "maxShippingAmount")
 
@@ -49,6 +52,7 @@ class Reward:
     product_id: str | None = None
     variant_id: str | None = None
     quantity: int | None = None
+    product_title: str | None = None  # a gift's name as shoppers read it
 
     @property
     def issues_code(self) -> bool:
@@ -64,7 +68,9 @@ class Reward:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": self.kind.value} | {
-            name: getattr(self, _ATTRIBUTES[name]) for name in _FIELDS[self.kind]
+            name: getattr(self, _ATTRIBUTES[name])
+            for name in _FIELDS[self.kind]
+            if name not in _OPTIONAL or getattr(self, _ATTRIBUTES[name]) is not None
         }
 
     @classmethod

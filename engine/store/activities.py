@@ -106,6 +106,16 @@ def orders(shop_id: int, order_ids: Sequence[str], excluding: set[int]) -> Work[
     }
 
 
+def order_of(shop_id: int, order_id: str) -> Work[tuple[Order, str] | None]:
+    """One order as refunds left it, with its customer's external id."""
+    found = yield from orders(shop_id, [order_id], set())
+    if order_id not in found:
+        return None
+    order = found[order_id]
+    rows = yield Fetch("SELECT external_id FROM customers WHERE id = $1", (order.customer_id,))
+    return order, rows[0]["external_id"]
+
+
 _SUBSCRIPTION_KINDS = "('SUBSCRIPTION_BILLED', 'SUBSCRIPTION_CANCELLED')"
 _ACTIVITY_COLUMNS = "a.id, a.kind, a.external_id, a.occurred_at, a.amount, a.subject_id, a.customer_id, c.external_id AS customer_external_id"
 

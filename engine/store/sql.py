@@ -86,6 +86,21 @@ async def execute(conn: BaseDBAsyncClient, sql: str, *params: Any) -> int:
     return count
 
 
+async def keep_latest(
+    conn: BaseDBAsyncClient, table: str, owner_column: str, owner: int, keep: int
+) -> int:
+    """Delete all but the latest `keep` rows (by id) of `owner` in a log table; how many went.
+    `table` and `owner_column` are the code's own names, never input."""
+    return await execute(
+        conn,
+        f"DELETE FROM {table} WHERE {owner_column} = $1 AND id < ("
+        f" SELECT id FROM {table} WHERE {owner_column} = $1"
+        " ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        owner,
+        keep - 1,
+    )
+
+
 def to_datetime(value: Any) -> datetime | None:
     """A datetime read by raw SQL: aware UTC on both databases."""
     if value is None:

@@ -1,0 +1,1 @@
+"""Connected stores: connecting and disconnecting them, and each one's delivery log."""
