@@ -28,11 +28,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _time(value: str) -> datetime:
-    """An ISO 8601 time; without an offset it is UTC."""
+    """An ISO 8601 time with an offset (`2026-03-01T00:00:00+00:00`, or `Z` for UTC)."""
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {value!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"give the time's offset, e.g. {value}+00:00") from None
     try:
         return as_utc(moment)
     except OutOfCalendar as error:
@@ -94,7 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
-    sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time (default: now)")
+    sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time with an offset (default: now)")
+    sweep.add_argument(
+        "--dry-run", action="store_true",
+        help="write nothing; print what the sweep would grant and expire (needed for a future --as-of)",
+    )
     return parser
 
 
@@ -198,7 +204,7 @@ async def _create_key(args: argparse.Namespace) -> None:
 async def _sweep(args: argparse.Namespace) -> None:
     from engine.services.sweep import run_sweep
 
-    result = await run_sweep(as_of=args.as_of)
+    result = await run_sweep(as_of=args.as_of, dry_run=args.dry_run)
     print(result.summary())
 
 
