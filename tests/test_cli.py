@@ -113,10 +113,12 @@ def test_an_unknown_shop_is_one_line(workdir, shop):
     assert_one_line_error(result, shop)
 
 
-def test_sweep_reads_a_time_without_offset_as_utc(workdir):
-    result = run(workdir, "sweep", "--as-of", "2026-01-01T00:00:00")
+def test_sweep_reads_a_time_with_its_offset_and_refuses_one_without(workdir):
+    result = run(workdir, "sweep", "--as-of", "2026-01-01T02:00:00+02:00")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("sweep as of 2026-01-01T00:00:00+00:00:")
+    naive = run(workdir, "sweep", "--as-of", "2026-01-01T00:00:00")
+    assert naive.returncode == 2 and "give the time's offset" in naive.stderr
 
 
 @pytest.mark.parametrize(
