@@ -25,13 +25,16 @@ from api.health import readyz_endpoint
 from api.http_errors import internal_error
 from api.ingest import shopify_webhook, woocommerce_webhook
 from api.log_format import logging_config
+from api.persisted_queries import PersistedQueries
 from api.rate_limit import rate_limit
 from api.request_log import RequestLog
 from api.settings import Settings
+from api.socket_limits import WebSocketMessageLimit
 from api.sweeper import Sweeper
 from api.widget_routes import widget_routes
 from engine.services import telemetry
 from engine.services.store_secrets import SecretBox
+from resolvers.allow_list import StorefrontOperations
 from resolvers.schema import schema
 
 log = logging.getLogger("milestones")
@@ -46,7 +49,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     tests that set the database up themselves pass False."""
     settings = settings or Settings.from_env()
     streams.queue_size = settings.subscriber_queue_size
-    graphql = MilestonesGraphQL(schema, keep_alive=True, keep_alive_interval=15)
+    operations = StorefrontOperations.load(settings.storefront_operations_file, schema._schema)
+    persisted = PersistedQueries(known=operations.hashes())
+    graphql = MilestonesGraphQL(
+        schema,
+        keep_alive=True,
+        keep_alive_interval=15,
+        persisted=persisted,
+        max_subscriptions_per_key=settings.max_subscriptions_per_key,
+    )
     limited = rate_limit(graphql, settings.rate_limit_per_second, settings.rate_limit_burst)
     protected = BodySizeLimit(BearerAuth(limited), settings.max_body_bytes)
 
@@ -92,7 +103,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             Route("/readyz", readyz_endpoint(db.tortoise_config(settings.database_url)["apps"])),
             Route("/metrics", metrics.metrics_endpoint),
             Route("/graphql", protected, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
+            WebSocketRoute("/graphql", WebSocketMessageLimit(graphql, settings.ws_max_message_bytes)),
             graphiql_assets(),
             *widget_routes(),
             Route("/ingest/shopify", shopify_webhook, methods=["POST"]),
@@ -103,5 +114,6 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.storefront_operations = operations
     app.state.store_secrets = SecretBox(settings.store_secret_key)
     return app

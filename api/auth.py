@@ -53,8 +53,10 @@ async def _unauthorized(send: Send, message: str) -> None:
 
 
 def wants_graphiql(scope: Scope) -> bool:
-    """A browser asking for the GraphiQL page (GET with no query) needs no key."""
-    if scope["method"] != "GET" or b"query=" in scope.get("query_string", b""):
+    """A browser asking for the GraphiQL page (GET with no query, persisted or not) needs
+    no key."""
+    query_string = scope.get("query_string", b"")
+    if scope["method"] != "GET" or b"query=" in query_string or b"extensions=" in query_string:
         return False
     headers = dict(scope.get("headers") or [])
     return b"text/html" in headers.get(b"accept", b"")

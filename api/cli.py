@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from api import db
 from api.settings import Settings
 from engine.core.enums import Plan, Role, StorePlatform
-from engine.services.clock import as_utc
+from engine.services.clock import OutOfCalendar, as_utc
 
 
 class CliError(Exception):
@@ -37,8 +37,8 @@ def _time(value: str) -> datetime:
         raise argparse.ArgumentTypeError(f"give the time's offset, e.g. {value}+00:00") from None
     try:
         return as_utc(moment)
-    except OverflowError:
-        raise argparse.ArgumentTypeError(f"{value!r} is outside the calendar in UTC") from None
+    except OutOfCalendar as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _bounded(low: int, high: int) -> Callable[[str], int]:

@@ -25,6 +25,7 @@ async def event_services(settings: Settings) -> AsyncIterator[None]:
         poll_seconds=settings.webhook_poll_seconds,
         max_attempts=settings.webhook_max_attempts,
         retry_base_seconds=settings.webhook_retry_base_seconds,
+        public_only=settings.environment != "development",
     )
     if listener is not None:
         listener.start()

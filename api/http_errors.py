@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Send
 
-from resolvers.masking import internal_error_message
+from resolvers.masking import internal_error_extensions, internal_error_message
 
 log = logging.getLogger("milestones.errors")
 
@@ -66,6 +66,6 @@ async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected error in %s (request id %s)", request.url.path, request_id, exc_info=exc)
     error = {
         "message": internal_error_message(request_id),
-        "extensions": {"code": "INTERNAL", "requestId": request_id},
+        "extensions": internal_error_extensions(request_id),
     }
     return JSONResponse({"errors": [error]}, status_code=500, headers={"X-Request-Id": request_id})

@@ -36,6 +36,11 @@ class LiveSockets:
         if self._recheck is None or self._recheck.done():
             self._recheck = asyncio.create_task(self._recheck_while_open())
 
+    def operations(self, key_id: int) -> int:
+        """Operations running on the key's open sockets (each socket's handler publishes its
+        own, api/socket_limits.py)."""
+        return sum(len(getattr(ws.state, "operations", ())) for ws in self._by_key.get(key_id, ()))
+
     def key_revoked(self, key_id: int) -> None:
         """Close the key's sockets; callable from synchronous code inside the event loop."""
         sockets = self._by_key.pop(key_id, None)

@@ -121,4 +121,6 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, demo: b
         log_config=log_config,
         access_log=False,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        # The same limit as the app's own (api/socket_limits.py), enforced on the wire.
+        ws_max_size=settings.ws_max_message_bytes or 16 * 1024 * 1024,
     )

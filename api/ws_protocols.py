@@ -26,6 +26,7 @@ from api.fanout import (
     TooSlow,
     streams,
 )
+from api.socket_limits import close_over_cap, over_cap
 from resolvers.context import Context
 from resolvers.limits import MAX_TOKENS
 
@@ -66,6 +67,13 @@ async def close_too_slow(websocket) -> None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    async def handle_subscribe(self, message) -> None:
+        # One subscription past the key's share closes this socket (api/socket_limits.py).
+        if self.connection_acknowledged and over_cap(self, self.operations):
+            await close_over_cap(self)
+            return
+        await super().handle_subscribe(message)
+
     async def run_operation(self, operation: Operation) -> None:
         key = stream_key(self.context, operation.query, operation.variables, operation.operation_name)
         if key is None:
@@ -89,6 +97,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler):
+    async def handle_start(self, message) -> None:
+        if self.connection_acknowledged and over_cap(self, self.tasks):
+            await close_over_cap(self)
+            return
+        await super().handle_start(message)
+
     async def handle_async_results(
         self,
         operation_id: str,

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import httpx
 
+from api.public_network import delivery_transport
 from delivery import webhooks
 from delivery.hub import EventHub, read_after
 from engine.services import clock, telemetry
@@ -39,6 +40,7 @@ class WebhookWorker:
         retry_base_seconds: float,
         timeout_seconds: float = 10.0,
         concurrency: int = 16,
+        public_only: bool = True,
     ) -> None:
         self.hub = hub
         self.poll_seconds = poll_seconds
@@ -46,6 +48,8 @@ class WebhookWorker:
         self.retry_base_seconds = retry_base_seconds
         self.timeout_seconds = timeout_seconds
         self.concurrency = concurrency
+        # Outside development, deliveries connect only to public addresses.
+        self.public_only = public_only
         self.owner = secrets.token_hex(8)
         self._serving: dict[int, asyncio.Task[None]] = {}
         self._client: httpx.AsyncClient | None = None
@@ -64,7 +68,9 @@ class WebhookWorker:
         watcher = self.hub.watch()
         try:
             async with httpx.AsyncClient(
-                timeout=self.timeout_seconds, follow_redirects=False, trust_env=False
+                timeout=self.timeout_seconds,
+                follow_redirects=False,
+                transport=delivery_transport(public_only=self.public_only),
             ) as client:
                 self._client = client
                 while True:

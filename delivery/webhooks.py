@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from tortoise.expressions import Q
 
 from delivery.hub import last_seq
+from engine.services import destinations
 from engine.core.enums import RewardEventType
 from engine.core.errors import DomainError, Problems, not_found
 from engine.services import clock
@@ -75,15 +76,24 @@ def _types(types: Sequence[RewardEventType] | None) -> list[str]:
 
 
 async def create_endpoint(
-    shop: Shop, url: str, types: Sequence[RewardEventType] | None, *, production: bool
+    shop: Shop,
+    url: str,
+    types: Sequence[RewardEventType] | None,
+    *,
+    production: bool,
+    public_only: bool = False,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint for the events committed from now on, and its signing secret (the only
-    time it is returned). No `types` means every type."""
+    time it is returned). No `types` means every type. With `public_only` (outside
+    development), the URL's host must resolve to public addresses only."""
     problems = Problems()
     try:
         url = check_url(url, production=production)
     except DomainError as error:
         problems.items.extend(error.problems)
+    else:
+        if public_only:
+            problems.items.extend(await destinations.url_problems(url))
     live = await WebhookEndpoint.filter(shop_id=shop.id, deleted_at=None).count()
     if live >= MAX_ENDPOINTS_PER_SHOP:
         problems.add("INVALID", f"A shop has at most {MAX_ENDPOINTS_PER_SHOP} endpoints.", ("url",))

@@ -26,7 +26,14 @@ class Customer(Model):
     class Meta:
         table = "customers"
         unique_together = (("shop_id", "external_id"),)
-        indexes = (("shop_id", "last_activity_at"),)
+        # The sorts of the customers connection; its prefix search has indexes on expressions
+        # (migrations/0005_reporting_indexes.py).
+        indexes = (
+            ("shop_id", "last_activity_at"),
+            ("shop_id", "id"),
+            ("shop_id", "last_activity_at", "id"),
+            ("shop_id", "total_spent", "id"),
+        )
 
 
 class LedgerEntry(Model):

@@ -33,4 +33,10 @@ class IssuedReward(Model):
             ("customer_id", "id"),
             ("activity_id",),
             ("shop_id", "status", "expires_at"),
+            # The shop-wide issuedRewards connection, newest first, and its filters.
+            ("shop_id", "id"),
+            ("shop_id", "status", "id"),
+            ("shop_id", "kind", "id"),
+            ("rule_id", "id"),
+            ("shop_id", "issued_at"),
         )

@@ -12,13 +12,14 @@ from models import ApiKey as KeyRow
 from resolvers.context import Info
 from resolvers.enums import Role
 from resolvers.errors import UserError, user_errors
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdmin
 from wire import ids
 
 
 @strawberry.type(description="A bearer key of the shop. Its secret is never shown again.")
-class ApiKey:
+class ApiKey(Node):
     row: strawberry.Private[KeyRow]
 
     @strawberry.field

@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError, ValidationRule
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 
 from engine.core.enums import Role
+from resolvers.error_codes import bad_input, coded_rules, with_code
 
 # The deepest operation a client needs (the widget's progress → milestone → issued reward →
 # reward, inside a connection) is 8 levels; introspection fields are not counted.
@@ -24,34 +24,10 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
-
-def _with_code(rule: type[ValidationRule], code: str) -> type[ValidationRule]:
-    """The rule, with `extensions.code` on the errors it reports, whether it reports while
-    visiting or, as the limiters do, straight to the context while it is created."""
-
-    def coded(error: GraphQLError) -> GraphQLError:
-        error.extensions = {**(error.extensions or {}), "code": code}
-        return error
-
-    class Coded(rule):  # type: ignore[misc, valid-type]
-        def __init__(self, context) -> None:
-            report = context.report_error
-            context.report_error = lambda error: report(coded(error))
-            try:
-                super().__init__(context)
-            finally:
-                del context.report_error
-
-        def report_error(self, error: GraphQLError) -> None:
-            super().report_error(coded(error))
-
-    return Coded
-
-
 (_depth,) = QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules
 (_aliases,) = MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules
-LIMIT_RULES = (_with_code(_depth, "QUERY_TOO_DEEP"), _with_code(_aliases, "TOO_MANY_ALIASES"))
-NO_INTROSPECTION = _with_code(NoSchemaIntrospectionCustomRule, "FORBIDDEN")
+LIMIT_RULES = (with_code(_depth, "QUERY_TOO_DEEP"), with_code(_aliases, "TOO_MANY_ALIASES"))
+NO_INTROSPECTION = with_code(NoSchemaIntrospectionCustomRule, "FORBIDDEN")
 
 # PostgreSQL text cannot hold NUL, and no UTF-8 can hold a lone surrogate (JSON can carry both).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -80,7 +56,7 @@ class OperationLimits(SchemaExtension):
         # for a caller.
         if execution.context is not None and getattr(execution.context, "role", None) != Role.ADMIN:
             rules = (*rules, NO_INTROSPECTION)
-        execution.validation_rules = (*execution.validation_rules, *rules)
+        execution.validation_rules = (*coded_rules(tuple(execution.validation_rules)), *rules)
         yield
 
     def on_execute(self) -> Iterator[None]:
@@ -88,5 +64,5 @@ class OperationLimits(SchemaExtension):
         # A literal can only carry NUL as an escape: the parser refuses the raw character and
         # lone surrogate escapes.
         if "\\u0000" in (execution.query or "") or _has_unstorable_text(execution.variables):
-            raise GraphQLError(UNSTORABLE_TEXT, extensions={"code": "INVALID"})
+            raise bad_input(UNSTORABLE_TEXT)
         yield

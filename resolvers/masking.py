@@ -14,6 +14,10 @@ def internal_error_message(request_id: str) -> str:
     return f"Internal error. Quote request id {request_id} when reporting it."
 
 
+def internal_error_extensions(request_id: str) -> dict[str, str]:
+    return {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
@@ -40,5 +44,5 @@ class MaskUnexpectedErrors(MaskErrors):
             positions=error.positions,
             path=error.path,
             original_error=None,
-            extensions={"code": "INTERNAL", "requestId": request_id},
+            extensions=internal_error_extensions(request_id),
         )

@@ -38,7 +38,7 @@ def operation_label(document: Any, provided_name: str | None) -> str:
 def outcome_of(result: Any) -> str:
     """`ok`, `user_error` (a payload's `userErrors`), `internal`, or the first error's code."""
     errors = getattr(result, "errors", None) or []
-    if any(is_unexpected(e) or (e.extensions or {}).get("code") == "INTERNAL" for e in errors):
+    if any(is_unexpected(e) or (e.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for e in errors):
         return "internal"
     if errors:
         code = (errors[0].extensions or {}).get("code")

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from tortoise.queryset import QuerySet
 
+from resolvers.error_codes import bad_input
 from wire.ids import decode_cursor, encode_cursor
 
 T = TypeVar("T")
@@ -48,9 +48,7 @@ class Connection(Generic[T]):
 def check_page_size(first: int | None) -> int:
     size = DEFAULT_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"`first` must be between 0 and {MAX_PAGE_SIZE}.", extensions={"code": "INVALID"}
-        )
+        raise bad_input(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
     return size
 
 
@@ -59,7 +57,7 @@ def parse_after(after: str | None) -> int | None:
         return None
     value = decode_cursor(after)
     if value is None:
-        raise GraphQLError("`after` is not a valid cursor.", extensions={"code": "INVALID"})
+        raise bad_input("`after` is not a valid cursor.")
     return value
 
 
@@ -93,6 +91,14 @@ def connection_of(
     key: str = "id",
 ) -> Connection[T]:
     edges = [Edge(cursor=encode_cursor(getattr(row, key)), node=to_node(row)) for row in rows]
+    return connection(edges, has_next, after, count)
+
+
+def connection(
+    edges: list[Edge[T]], has_next: bool, after: str | None, count: Callable[[], Awaitable[int]]
+) -> Connection[T]:
+    """A page of edges that carry their own cursors (also those of a keyset other than the
+    id); an empty page's `endCursor` is the `after` it was given."""
     return Connection(
         edges=edges,
         page_info=PageInfo(

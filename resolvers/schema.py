@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
@@ -9,24 +11,29 @@ from strawberry.tools import merge_types
 from resolvers.activity.mutations import ActivityMutation
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
+from resolvers.customers.rewards import IssuedRewardQuery
+from resolvers.error_codes import label_errors
 from resolvers.events.queries import EventQuery
 from resolvers.events.subscription import EventSubscription
 from resolvers.execution import ExecutionContext
 from resolvers.keys import KeyMutation, KeyQuery
 from resolvers.limits import OperationLimits
 from resolvers.masking import MaskUnexpectedErrors
+from resolvers.nodes import NodeQuery
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 from resolvers.stores.mutations import StoreMutation
 from resolvers.stores.queries import StoreQuery
+from resolvers.times import DATETIME
 from resolvers.webhooks.mutations import WebhookMutation
 from resolvers.webhooks.queries import WebhookQuery
 from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
-    ShopQuery, RuleQuery, CustomerQuery, EventQuery, WebhookQuery, KeyQuery, WidgetQuery, StoreQuery
+    ShopQuery, RuleQuery, CustomerQuery, IssuedRewardQuery, EventQuery, WebhookQuery, KeyQuery,
+    WidgetQuery, StoreQuery, NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation,
@@ -42,7 +49,9 @@ Subscription = merge_types("Subscription", SUBSCRIPTIONS)
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
-        """Unexpected errors are logged, with their request id, where they are masked."""
+        """Unexpected errors are logged, with their request id, where they are masked; the
+        others get their standard code here."""
+        label_errors(errors, execution_context)
 
 
 schema = Schema(
@@ -50,6 +59,7 @@ schema = Schema(
     mutation=Mutation,
     subscription=Subscription,
     execution_context_class=ExecutionContext,
+    scalar_overrides={datetime: DATETIME},
     extensions=[
         MaskUnexpectedErrors,
         OperationFacts,

@@ -10,6 +10,7 @@ from engine.services import shops
 from models import Shop as ShopRow
 from resolvers.context import Info
 from resolvers.enums import Plan
+from resolvers.node import Node
 from resolvers.permissions import IsAdmin, IsAnyRole
 from resolvers.stores.queries import store_connections_of
 from resolvers.stores.types import StoreConnection
@@ -17,7 +18,7 @@ from wire import ids
 
 
 @strawberry.type
-class Shop:
+class Shop(Node):
     row: strawberry.Private[ShopRow]
 
     @strawberry.field

@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from graphql import GraphQLError
 
 from engine.core.errors import DomainError
 from engine.core.money import from_minor
@@ -15,6 +14,7 @@ from resolvers.context import Info
 from resolvers.customers.progress import RuleProgress, progress_loader
 from resolvers.customers.rewards import IssuedReward, rewards_of
 from resolvers.enums import IssuedRewardStatus
+from resolvers.error_codes import bad_input
 from resolvers.pagination import Connection
 from resolvers.permissions import IsAnyRole
 
@@ -61,7 +61,7 @@ class WidgetQuery:
         permission_classes=[IsAnyRole],
         description="The widget view of the customer whose `customerDigest` is hex "
         "HMAC-SHA256(shop.widgetSecret, customerExternalId), computed by the store's server. "
-        "A wrong digest is NOT_FOUND.",
+        "A wrong digest is BAD_USER_INPUT (\"Customer not found.\").",
     )
     async def widget(
         self, info: Info, customer_external_id: str, customer_digest: str
@@ -69,5 +69,7 @@ class WidgetQuery:
         try:
             row = await widget_customer(info.context.shop, customer_external_id, customer_digest)
         except DomainError as error:
-            raise GraphQLError(str(error), extensions={"code": "NOT_FOUND"}) from None
+            # The digest is the caller's proof: a wrong one is a bad argument, whether or not
+            # the customer exists.
+            raise bad_input(str(error)) from None
         return Widget(row=row)

@@ -70,6 +70,7 @@ class Victim:
     key_to_revoke: str
     store: str
     store_to_disconnect: str
+    every_id: dict[str, str]  # a global id of each type the shop holds, by type name
 
 
 async def build_victim(shop: TestShop) -> Victim:
@@ -98,6 +99,7 @@ async def build_victim(shop: TestShop) -> Victim:
     store = await connect(shop, domain=f"victim-{shop.id}.myshopify.com", secret="victim-store-secret")
     await store.deliver("orders/create", shopify_order(f"8{shop.id}", "victim-store-customer"))
     to_disconnect = await connect(shop)
+    every_id = await one_id_of_each_type(shop.id)
     return Victim(
         shop=shop,
         active_rule=active["id"],
@@ -111,7 +113,18 @@ async def build_victim(shop: TestShop) -> Victim:
         key_to_revoke=ids.encode("ApiKey", spare.key.id),
         store=store.id,
         store_to_disconnect=to_disconnect.id,
+        every_id=every_id,
     )
+
+
+async def one_id_of_each_type(shop_id: int) -> dict[str, str]:
+    """A global id of each type the shop has a row of, by GraphQL type name."""
+    rows = await snapshot(shop_id)
+    found = {"Shop": ids.encode("Shop", shop_id)}
+    for table, type_name in _GID_TYPES.items():
+        if rows.get(table):
+            found[type_name] = ids.encode(type_name, rows[table][0]["id"])
+    return found
 
 
 def _models() -> list[Any]:
@@ -171,8 +184,15 @@ async def introspect(shop: TestShop) -> GraphQLSchema:
     return build_client_schema(await shop.gql(get_introspection_query()))
 
 
-def selection(type_: Any, depth: int) -> str:
-    """Every field reachable without a required argument, `depth` levels down."""
+def _required(argument: Any) -> bool:
+    """Non-null without a default (graphql-core 3.3 keeps an introspected one in `default`)."""
+    has_default = argument.default_value is not Undefined or getattr(argument, "default", None) is not None
+    return is_non_null_type(argument.type) and not has_default
+
+
+def selection(type_: Any, depth: int, schema: GraphQLSchema | None = None) -> str:
+    """Every field reachable without a required argument, `depth` levels down (through an
+    interface, when `schema` is given, each implementation's leaves too)."""
     named = get_named_type(type_)
     if is_leaf_type(named):
         return ""
@@ -181,13 +201,37 @@ def selection(type_: Any, depth: int) -> str:
     if isinstance(named, GraphQLUnionType):
         members = " ".join(f"... on {m.name} {selection(m, depth)}" for m in named.types)
         return "{ __typename " + members + " }"
+    if isinstance(named, GraphQLInterfaceType) and schema is not None:
+        # Each implementation's own fields, one level down: enough to show whose object it
+        # is, within the token limit for a dozen types. A name with another type in another
+        # implementation gets an alias, or the two would conflict.
+        members_of = schema.get_possible_types(named)
+        types_of: dict[str, set[str]] = {}
+        for member in members_of:
+            for name, field in member.fields.items():
+                types_of.setdefault(name, set()).add(str(field.type))
+        clashing = {name for name, kinds in types_of.items() if len(kinds) > 1}
+        members = " ".join(
+            f"... on {m.name} {{ {_member_fields(m, clashing)} }}" for m in members_of
+        )
+        return "{ __typename " + " ".join(named.fields) + " " + members + " }"
     assert isinstance(named, (GraphQLObjectType, GraphQLInterfaceType)), named
     parts = []
     for name, field in named.fields.items():
-        if any(is_non_null_type(a.type) and a.default_value is Undefined for a in field.args.values()):
+        if any(_required(a) for a in field.args.values()):
             continue
-        parts.append(f"{name} {selection(field.type, depth - 1)}".strip())
+        parts.append(f"{name} {selection(field.type, depth - 1, schema)}".strip())
     return "{ " + " ".join(parts) + " }"
+
+
+def _member_fields(type_: GraphQLObjectType, clashing: set[str]) -> str:
+    parts = []
+    for name, field in type_.fields.items():
+        if any(_required(a) for a in field.args.values()):
+            continue
+        alias = f"{type_.name}_{name}: " if name in clashing else ""
+        parts.append(f"{alias}{name} {selection(field.type, 0)}".strip())
+    return " ".join(parts)
 
 
 def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, Any], depth: int) -> str:
@@ -196,7 +240,7 @@ def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, A
     field = root.fields[name]
     missing = [
         a for a, arg in field.args.items()
-        if is_non_null_type(arg.type) and arg.default_value is Undefined and a not in variables
+        if _required(arg) and a not in variables
     ]
     assert not missing, f"{name}: no sample for required argument(s) {missing}"
     unknown = set(variables) - set(field.args)
@@ -205,4 +249,4 @@ def document(schema: GraphQLSchema, kind: str, name: str, variables: dict[str, A
     passed = ", ".join(f"{a}: ${a}" for a in variables)
     head = f"{kind}({declared})" if declared else kind
     call = f"{name}({passed})" if passed else name
-    return f"{head} {{ {call} {selection(field.type, depth)} }}"
+    return f"{head} {{ {call} {selection(field.type, depth, schema)} }}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from tortoise import connections
@@ -10,15 +11,14 @@ METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_man
 
 
 @contextmanager
-def count_queries():
-    """Yields a list that collects every statement run inside the block."""
-    seen: list[str] = []
+def _recording(record: Callable[[str, list], None]):
     cls = type(connections.get("default"))
     originals = {name: getattr(cls, name) for name in METHODS}
 
     def wrap(original):
         async def counted(self, query, *args, **kwargs):
-            seen.append(query)
+            values = args[0] if args else kwargs.get("values")
+            record(query, list(values) if isinstance(values, (list, tuple)) else [])
             return await original(self, query, *args, **kwargs)
 
         return counted
@@ -26,7 +26,23 @@ def count_queries():
     for name, original in originals.items():
         setattr(cls, name, wrap(original))
     try:
-        yield seen
+        yield
     finally:
         for name, original in originals.items():
             setattr(cls, name, original)
+
+
+@contextmanager
+def count_queries():
+    """Yields a list that collects every statement run inside the block."""
+    seen: list[str] = []
+    with _recording(lambda query, values: seen.append(query)):
+        yield seen
+
+
+@contextmanager
+def capture_statements():
+    """Yields a list that collects (statement, values) for every statement run in the block."""
+    seen: list[tuple[str, list]] = []
+    with _recording(lambda query, values: seen.append((query, values))):
+        yield seen

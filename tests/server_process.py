@@ -104,6 +104,16 @@ def create_shop(database_url: str, workdir: Path, plan: str = "ADVANCED") -> str
     return ADMIN_KEY.search(result.stdout)[0]
 
 
+def create_key(database_url: str, workdir: Path, shop: str, role: str) -> str:
+    """A key of `shop` (its number or global id) made with the command line."""
+    result = subprocess.run(
+        [COMMAND, "key", "create", "--shop", shop, "--role", role],
+        cwd=workdir, env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return result.stdout.strip()
+
+
 @contextlib.contextmanager
 def serving(
     database_url: str,

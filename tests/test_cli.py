@@ -88,6 +88,9 @@ BAD_ARGUMENTS = {
     "bad sweep time": (
         ["sweep", "--as-of", "yesterday"], ["--as-of", "not an ISO 8601 time: 'yesterday'"]
     ),
+    "sweep time outside the calendar": (
+        ["sweep", "--as-of", "0001-01-01T00:00:00+14:00"], ["--as-of", "outside the years 1 to 9999"]
+    ),
     "port out of range": (["serve", "--port", "99999"], ["--port", "from 0 to 65535"]),
     "no workers": (["serve", "--workers", "0"], ["--workers"]),
     "missing shop name": (["shop", "create", "--currency", "USD"], ["--name"]),
@@ -110,12 +113,12 @@ def test_an_unknown_shop_is_one_line(workdir, shop):
     assert_one_line_error(result, shop)
 
 
-def test_sweep_refuses_a_time_without_an_offset_and_reads_one_with_it(workdir):
-    refused = run(workdir, "sweep", "--as-of", "2026-01-01T00:00:00")
-    assert refused.returncode == 2 and "give the time's offset" in refused.stderr
+def test_sweep_reads_a_time_with_its_offset_and_refuses_one_without(workdir):
     result = run(workdir, "sweep", "--as-of", "2026-01-01T02:00:00+02:00")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("sweep as of 2026-01-01T00:00:00+00:00:")
+    naive = run(workdir, "sweep", "--as-of", "2026-01-01T00:00:00")
+    assert naive.returncode == 2 and "give the time's offset" in naive.stderr
 
 
 @pytest.mark.parametrize(

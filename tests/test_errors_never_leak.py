@@ -48,7 +48,7 @@ async def test_unexpected_error_in_a_resolver_answers_a_generic_error_with_the_r
                 "message": f"Internal error. Quote request id {request_id} when reporting it.",
                 "locations": [{"line": 1, "column": 12}],
                 "path": ["createApiKey"],
-                "extensions": {"code": "INTERNAL", "requestId": request_id},
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             }
         ],
     }
@@ -68,7 +68,7 @@ async def test_callers_request_id_is_quoted_back(shops, monkeypatch):
         headers={"Authorization": f"Bearer {key}", "X-Request-Id": "checkout-7f3a"},
     )
     assert response.json()["errors"][0]["extensions"] == {
-        "code": "INTERNAL",
+        "code": "INTERNAL_SERVER_ERROR",
         "requestId": "checkout-7f3a",
     }
 
@@ -93,7 +93,7 @@ async def test_failure_outside_graphql_answers_500_json_with_the_request_id(
         "errors": [
             {
                 "message": f"Internal error. Quote request id {request_id} when reporting it.",
-                "extensions": {"code": "INTERNAL", "requestId": request_id},
+                "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             }
         ]
     }
@@ -125,7 +125,7 @@ async def test_absurd_input_is_a_plain_error_not_an_internal_one(shops, variable
     codes = [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
     if body.get("data"):
         codes += [e["code"] for e in body["data"]["recordOrder"]["userErrors"]]
-    assert codes and "INTERNAL" not in codes, body
+    assert codes and "INTERNAL_SERVER_ERROR" not in codes, body
     assert_nothing_leaks(response.text)
 
 
@@ -143,4 +143,4 @@ async def test_error_in_one_field_does_not_break_a_sibling_sharing_a_loader(shop
     assert response.status_code == 200
     body = response.json()
     assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"]
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]

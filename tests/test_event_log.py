@@ -133,11 +133,11 @@ async def test_a_storefront_key_may_not_read_events(shops):
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def test_a_malformed_cursor_or_customer_id_is_invalid(shops):
+async def test_a_malformed_cursor_or_customer_id_is_bad_user_input(shops):
     shop = await shops()
     for variables in ({"after": "not-a-cursor"}, {"customerId": "gid://milestones/Shop/1"}):
         body = await shop.raw(EVENTS, variables)
-        assert body["errors"][0]["extensions"]["code"] == "INVALID"
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
 async def test_concurrent_writers_never_make_an_event_visible_behind_a_read_cursor(shops):

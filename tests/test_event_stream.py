@@ -133,7 +133,7 @@ async def test_a_long_subscription_keeps_memory_flat(shops, app):
     assert grown < 400_000, grown
 
 
-async def test_a_subscription_with_a_malformed_cursor_gets_an_invalid_error(shops, app):
+async def test_a_subscription_with_a_malformed_cursor_gets_a_bad_user_input_error(shops, app):
     shop = await shops()
     async with graphql_socket(app) as socket:
         assert (await socket.init(await shop.key(Role.PARTNER)))["type"] == "connection_ack"
@@ -141,5 +141,5 @@ async def test_a_subscription_with_a_malformed_cursor_gets_an_invalid_error(shop
         message = await socket.message()
         closing = await socket.message()
     assert message["type"] == "next" and message["payload"]["data"] is None
-    assert message["payload"]["errors"][0]["extensions"] == {"code": "INVALID"}
+    assert message["payload"]["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
     assert closing == {"id": "1", "type": "complete"}

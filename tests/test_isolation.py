@@ -50,10 +50,13 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("query", "milestoneRule"): ADMIN_PARTNER,
     ("query", "customers"): ADMIN_PARTNER,
     ("query", "customer"): ADMIN_PARTNER,
+    ("query", "issuedRewards"): ADMIN_PARTNER,
     ("query", "rewardEvents"): ADMIN_PARTNER,
     ("query", "webhookEndpoints"): ADMIN,
     ("query", "apiKeys"): ADMIN,
     ("query", "widget"): ALL,
+    ("query", "node"): ALL,
+    ("query", "nodes"): ALL,
     ("query", "storeConnection"): ADMIN,
     ("mutation", "createMilestoneRule"): ADMIN,
     ("mutation", "updateMilestoneRule"): ADMIN,
@@ -85,6 +88,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
 ABSENT = "absent"  # the field is null
 NOT_FOUND = "not found"  # the payload's userErrors say NOT_FOUND
 OWN = "own"  # the operation runs on the caller's own shop
+ALL_NULL = "all null"  # the field is a list of nulls
 
 
 @dataclass(frozen=True)
@@ -113,10 +117,13 @@ SAMPLES: dict[str, Sample] = {
     "milestoneRule": Sample(lambda v: {"id": v.active_rule}, ABSENT),
     "customers": Sample(lambda v: {"first": 100}),
     "customer": Sample(lambda v: {"externalId": VICTIM_CUSTOMER}, ABSENT),
+    "issuedRewards": Sample(lambda v: {"first": 100}),
     "rewardEvents": Sample(lambda v: {"first": 100}),
     "webhookEndpoints": Sample(lambda v: {"first": 100}),
     "apiKeys": Sample(lambda v: {"first": 100, "includeRevoked": True}),
     "widget": Sample(_widget_args, ABSENT),
+    "node": Sample(lambda v: {"id": v.active_rule}, ABSENT),
+    "nodes": Sample(lambda v: {"ids": list(v.every_id.values())}, ALL_NULL),
     "createMilestoneRule": Sample(lambda v: {"input": _rule()}),
     "updateMilestoneRule": Sample(
         lambda v: {"id": v.rule_to_update, "input": {"name": "Renamed"}}, NOT_FOUND
@@ -159,6 +166,7 @@ SAMPLES: dict[str, Sample] = {
 NESTED_ACCESS: dict[str, frozenset[Role]] = {
     "widgetSecret": ADMIN,  # Shop.widgetSecret
     "history": ADMIN_PARTNER,  # MilestoneRule.history: who changed the rule
+    "stats": ADMIN_PARTNER,  # MilestoneRule.stats: figures across the shop
     "storeConnections": ADMIN,  # Shop.storeConnections
 }
 
@@ -235,10 +243,12 @@ async def test_no_role_and_no_other_shop_reaches_what_it_may_not(shops, pytestco
                 problems.append(f"{name} as another shop's {role.value}: leaked {leaked}")
             if await snapshot(victim.shop.id) != before:
                 problems.append(f"{name} as another shop's {role.value}: changed the victim")
-            if "INTERNAL" in _codes(body):
+            if "INTERNAL_SERVER_ERROR" in _codes(body):
                 problems.append(f"{name} as another shop's {role.value}: {body}")
             if sample.from_another_shop == ABSENT and (body.get("data") or {}).get(name) is not None:
                 problems.append(f"{name} as another shop's {role.value}: not null: {body}")
+            if sample.from_another_shop == ALL_NULL and any((body.get("data") or {}).get(name) or [None]):
+                problems.append(f"{name} as another shop's {role.value}: not all null: {body}")
             if sample.from_another_shop == NOT_FOUND and "NOT_FOUND" not in _user_error_codes(body, name):
                 problems.append(f"{name} as another shop's {role.value}: not NOT_FOUND: {body}")
 
@@ -309,3 +319,77 @@ async def test_fields_below_the_root_follow_their_own_rights(shops, pytestconfig
         pytestconfig,
         f"nested rights: {calls} calls, {len(expected)} field × role refusals seen",
     )
+
+
+# What `node` and `nodes` show each role: the types its root fields reach (resolvers/nodes.py).
+NODE_TYPES_BY_ROLE = {
+    Role.ADMIN: None,  # every type
+    Role.PARTNER: {
+        "Shop", "MilestoneRule", "Milestone", "MilestoneRuleChange", "Customer", "Activity",
+        "LedgerEntry", "IssuedReward", "RewardEvent",
+    },
+    Role.STOREFRONT: {"Shop"},
+}
+
+
+async def test_node_and_nodes_answer_each_role_only_its_types_and_another_shop_nothing(shops):
+    victim = await build_victim(await shops())
+    intruder = await shops()
+    every = victim.every_id
+    assert {"ApiKey", "WebhookEndpoint", "IssuedReward", "RewardEvent", "LedgerEntry"} <= set(every)
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"
+    one = "query($id: ID!) { node(id: $id) { __typename id } }"
+    for role, readable in NODE_TYPES_BY_ROLE.items():
+        seen = (await victim.shop.gql(query, {"ids": list(every.values())}, role))["nodes"]
+        expected = [
+            {"__typename": t, "id": gid} if readable is None or t in readable else None
+            for t, gid in every.items()
+        ]
+        assert seen == expected, role
+        for type_name, gid in every.items():
+            alone = (await victim.shop.gql(one, {"id": gid}, role))["node"]
+            assert alone == (expected[list(every).index(type_name)]), (role, type_name)
+            assert (await intruder.gql(one, {"id": gid}, role))["node"] is None, (role, type_name)
+        assert (await intruder.gql(query, {"ids": list(every.values())}, role))["nodes"] == [None] * len(every)
+
+
+async def test_nodes_read_at_most_100_ids_and_a_malformed_id_is_bad_user_input(shops):
+    shop = await shops()
+    mine = (await shop.gql("{ shop { id } }"))["shop"]["id"]
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    assert (await shop.gql(query, {"ids": [mine] * 100}))["nodes"] == [{"id": mine}] * 100
+    for ids in ([mine] * 101, [mine, "not-an-id"]):
+        body = await shop.raw(query, {"ids": ids})
+        assert body["data"] is None
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    unknown = ["gid://milestones/MilestoneRule/999999999", "gid://milestones/NoSuchType/1"]
+    assert (await shop.gql(query, {"ids": unknown}))["nodes"] == [None, None]
+
+
+async def test_nodes_cost_a_fixed_number_of_queries_per_type_named(shops):
+    from tests.query_counter import count_queries
+
+    victim = await build_victim(await shops())
+    every = victim.every_id
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    with count_queries() as shop_only:  # the shop comes with the key: no query of its own
+        await victim.shop.gql(query, {"ids": [every["Shop"]]})
+    with count_queries() as all_types:
+        await victim.shop.gql(query, {"ids": list(every.values()) * 6})
+    # Store deliveries bring the activities they recorded: one more statement for all of them.
+    assert len(all_types) - len(shop_only) == len(every) - 1 + ("StoreDelivery" in every)
+
+
+def test_every_type_with_a_global_id_is_a_node_and_node_reads_each():
+    from graphql import GraphQLObjectType, get_nullable_type
+
+    from resolvers.nodes import NODE_TYPES
+    from resolvers.schema import schema
+
+    with_ids = {
+        name for name, type_ in schema._schema.type_map.items()
+        if isinstance(type_, GraphQLObjectType) and not name.startswith("__")
+        and "id" in type_.fields and str(get_nullable_type(type_.fields["id"].type)) == "ID"
+    }
+    nodes = {t.name for t in schema._schema.get_possible_types(schema._schema.type_map["Node"])}
+    assert with_ids == nodes == set(NODE_TYPES)

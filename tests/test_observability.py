@@ -64,7 +64,7 @@ async def test_unexpected_error_quotes_the_request_id_of_the_header_and_the_log(
     response = await shop.post("{ shop { id } }")
     request_id = response.headers["x-request-id"]
     error = response.json()["errors"][0]
-    assert error["extensions"] == {"code": "INTERNAL", "requestId": request_id}
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
     assert request_id in error["message"] and "boom" not in error["message"]
     [line] = [x for x in request_lines(caplog) if x["request_id"] == request_id]
     assert (line["outcome"], line["operation"], line["shop_id"]) == ("internal", "shop", shop.id)

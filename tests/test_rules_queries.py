@@ -33,10 +33,18 @@ async def test_a_rule_is_read_by_id(shops):
     assert (await shop.gql(RULE, {"id": rule["id"]}))["milestoneRule"] == rule
 
 
-async def test_an_unknown_or_malformed_id_reads_as_null(shops):
+async def test_an_unknown_id_reads_as_null(shops):
     shop = await shops()
-    for bad in ("gid://milestones/MilestoneRule/999999999", "garbage"):
-        assert (await shop.gql(RULE, {"id": bad}))["milestoneRule"] is None
+    assert (await shop.gql(RULE, {"id": "gid://milestones/MilestoneRule/999999999"}))["milestoneRule"] is None
+
+
+@pytest.mark.parametrize("bad", ["garbage", "gid://milestones/Customer/1", "gid://milestones/MilestoneRule/x"])
+async def test_an_argument_that_is_not_a_rule_id_is_bad_user_input(shops, bad):
+    shop = await shops()
+    body = await shop.raw(RULE, {"id": bad})
+    assert body["data"] == {"milestoneRule": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["path"] == ["milestoneRule"]
 
 
 async def test_pages_follow_each_other_with_cursors(shops):
@@ -108,7 +116,7 @@ async def test_bad_page_arguments_are_refused(shops, variables, argument):
     shop = await shops()
     with pytest.raises(GraphQLErrors) as raised:
         await page(shop, **variables)
-    assert raised.value.errors[0]["extensions"]["code"] == "INVALID"
+    assert raised.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert f"`{argument}`" in raised.value.errors[0]["message"]
 
 

@@ -34,7 +34,7 @@ async def widget(shop, ext: str, digest: str | None = None, role: Role = Role.ST
 def not_found(body: dict) -> bool:
     return body["data"] == {"widget": None} and [
         (e["extensions"]["code"], e["message"]) for e in body["errors"]
-    ] == [("NOT_FOUND", "Customer not found.")]
+    ] == [("BAD_USER_INPUT", "Customer not found.")]
 
 
 async def test_widget_shows_balances_rewards_and_progress_of_active_rules(shops):

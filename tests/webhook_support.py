@@ -74,10 +74,17 @@ async def receiver(fail_first: int = 0) -> AsyncIterator[Receiver]:
 
 
 @contextlib.asynccontextmanager
-async def delivering(max_attempts: int = 5) -> AsyncIterator[WebhookWorker]:
-    """A delivery worker with quick polls and retries, as the server runs one."""
+async def delivering(
+    max_attempts: int = 5, public_only: bool = False
+) -> AsyncIterator[WebhookWorker]:
+    """A delivery worker with quick polls and retries, as the server runs one (in development
+    unless `public_only`: the receivers here are on 127.0.0.1)."""
     worker = WebhookWorker(
-        hub, poll_seconds=0.05, max_attempts=max_attempts, retry_base_seconds=0.05
+        hub,
+        poll_seconds=0.05,
+        max_attempts=max_attempts,
+        retry_base_seconds=0.05,
+        public_only=public_only,
     )
     worker.start()
     try:

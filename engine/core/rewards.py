@@ -8,9 +8,10 @@ currency. An issued reward keeps it as a snapshot, stored as JSON in the shape `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+from engine.core.calendar import shifted
 from engine.core.enums import CODE_REWARDS, LedgerAccount, RewardKind
 
 # The JSON keys each kind stores, in order.
@@ -82,4 +83,4 @@ def expiry(reward: Reward, expiry_days: int | None, now: datetime) -> datetime |
     """When a code issued now stops being redeemable (None: never)."""
     if not reward.issues_code or not expiry_days:
         return None
-    return now + timedelta(days=expiry_days)
+    return shifted(now, expiry_days)

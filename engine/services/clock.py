@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from engine.core.activities import utc
+from engine.core.calendar import EARLIEST, LATEST, shifted
 from engine.core.errors import DomainError
+
+__all__ = ["EARLIEST", "LATEST", "OutOfCalendar", "as_utc", "frozen", "now", "shifted", "utc_or_refuse"]
 
 _source: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -17,11 +20,19 @@ def now() -> datetime:
     return _source()
 
 
+class OutOfCalendar(ValueError):
+    """A time that has no UTC equivalent between years 1 and 9999."""
+
+
 def as_utc(value: datetime) -> datetime:
-    """Interpret a naive datetime as UTC and convert an aware one to UTC."""
+    """Interpret a naive datetime as UTC and convert an aware one to UTC. Raises
+    OutOfCalendar when the conversion leaves the calendar (0001-01-01T00:00:00+14:00)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise OutOfCalendar(f"{value.isoformat()} is outside the years 1 to 9999 in UTC") from None
 
 
 def utc_or_refuse(value: datetime, field: tuple) -> datetime:

@@ -17,8 +17,9 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from engine.core.calendar import shifted
 from engine.core.decisions import Event
 from engine.core.enums import IssuedRewardStatus, RewardEventType, RewardKind, RuleType
 from engine.core.errors import DomainError
@@ -189,7 +190,7 @@ async def _inactivity(result: SweepResult, should_stop, shop_id: int | None, now
         gives_points = any(m.reward.kind == RewardKind.POINTS for r in idle for m in r.ladder.by_position)
         fed = gives_points and any(r.type in POINTS_FEED and r.counts(result.as_of) for r in rules)
         types = {RuleType.INACTIVITY, *(POINTS_FEED if fed else ())}
-        cutoff = result.as_of - timedelta(days=min(r.ladder.thresholds[0] for r in idle))
+        cutoff = shifted(result.as_of, -min(r.ladder.thresholds[0] for r in idle))
         after = 0
         while True:
             if should_stop():

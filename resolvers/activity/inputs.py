@@ -9,8 +9,13 @@ import strawberry
 
 from engine.core.activities import ActivityInput
 from engine.core.enums import ActivityKind
+from resolvers.times import input_time
 
 OCCURRED_AT = "When it happened (default now); at most 5 minutes in the future."
+
+
+def _occurred(data) -> datetime | None:
+    return input_time(data.occurred_at, ("occurredAt",))
 
 
 @strawberry.input
@@ -25,7 +30,7 @@ class RecordOrderInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.ORDER_PLACED, self.customer_external_id, self.order_id,
-            self.occurred_at, self.email, amount=self.total, currency=self.currency,
+            _occurred(self), self.email, amount=self.total, currency=self.currency,
         )
 
 
@@ -40,7 +45,7 @@ class RecordRefundInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.ORDER_REFUNDED, self.customer_external_id, self.refund_id,
-            self.occurred_at, amount=self.amount, order_id=self.order_id,
+            _occurred(self), amount=self.amount, order_id=self.order_id,
         )
 
 
@@ -52,7 +57,7 @@ class RecordReviewInput:
 
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
-            ActivityKind.REVIEW_POSTED, self.customer_external_id, self.review_id, self.occurred_at
+            ActivityKind.REVIEW_POSTED, self.customer_external_id, self.review_id, _occurred(self)
         )
 
 
@@ -65,7 +70,7 @@ class RecordReferralInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.REFERRAL_COMPLETED, self.customer_external_id, self.referral_id,
-            self.occurred_at,
+            _occurred(self),
         )
 
 
@@ -79,7 +84,7 @@ class RecordSubscriptionBillingInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.SUBSCRIPTION_BILLED, self.customer_external_id, self.billing_id,
-            self.occurred_at, contract_id=self.contract_id,
+            _occurred(self), contract_id=self.contract_id,
         )
 
 
@@ -97,7 +102,7 @@ class RecordSubscriptionCancellationInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.SUBSCRIPTION_CANCELLED, self.customer_external_id,
-            self.cancellation_id or self.contract_id, self.occurred_at, contract_id=self.contract_id,
+            self.cancellation_id or self.contract_id, _occurred(self), contract_id=self.contract_id,
         )
 
 
@@ -112,7 +117,7 @@ class RecordPointsEarnedInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.POINTS_EARNED, self.customer_external_id, self.entry_id,
-            self.occurred_at, points=self.points, source=self.source,
+            _occurred(self), points=self.points, source=self.source,
         )
 
 
@@ -125,5 +130,5 @@ class RecordSignupInput:
     def to_activity(self) -> ActivityInput:
         return ActivityInput(
             ActivityKind.SIGNUP, self.customer_external_id, self.customer_external_id,
-            self.occurred_at, self.email,
+            _occurred(self), self.email,
         )

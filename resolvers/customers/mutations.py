@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from engine.core.activities import EARLIEST
 from engine.core.errors import DomainError
 from engine.services import clock
-from engine.services.clock import utc_or_refuse
 from engine.services.redeeming import redeem_reward
 from engine.services.sweep import run_sweep
 from models import IssuedReward as RewardRow
@@ -18,6 +18,7 @@ from resolvers.customers.rewards import IssuedReward
 from resolvers.errors import UserError, user_errors
 from resolvers.permissions import IsAdmin, IsAdminOrPartner
 from resolvers.rules.types import MilestoneRule
+from resolvers.times import input_time
 
 
 @strawberry.type
@@ -47,6 +48,15 @@ class RunInactivitySweepPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
+def sweep_time(as_of) -> datetime | None:
+    """The sweep's `asOf`, UTC. Before 1970 no activity exists (DESIGN §4), so no customer
+    can be idle and no code can be due: such a time is a mistake, not a request."""
+    moment = input_time(as_of, ("asOf",))
+    if moment is not None and moment < EARLIEST:
+        raise DomainError.one("INVALID", "asOf is before 1970: no activity is that old.", ("asOf",))
+    return moment
+
+
 @strawberry.type
 class RewardMutation:
     @strawberry.mutation(
@@ -71,7 +81,7 @@ class RewardMutation:
         self, info: Info, as_of: datetime | None = None, dry_run: bool = False
     ) -> RunInactivitySweepPayload:
         try:
-            moment = None if as_of is None else utc_or_refuse(as_of, ("asOf",))
+            moment = sweep_time(as_of)
             result = await run_sweep(as_of=moment, shop_id=info.context.shop.id, dry_run=dry_run)
         except DomainError as error:
             return RunInactivitySweepPayload(as_of=clock.now(), user_errors=user_errors(error, prefix=None))

@@ -10,15 +10,19 @@ from engine.core.enums import RuleType
 from models import IssuedReward as RewardRow
 from resolvers.context import Info
 from resolvers.enums import IssuedRewardStatus, RewardKind
+from resolvers.error_codes import argument_pk
 from resolvers.loaders import milestone_by_id, rule_by_id
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
+from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
 from resolvers.rules.types import Milestone, MilestoneRule
+from resolvers.times import argument_time
 from wire import ids
 
 
 @strawberry.type
-class IssuedReward:
+class IssuedReward(Node):
     row: strawberry.Private[RewardRow]
 
     @strawberry.field
@@ -83,3 +87,35 @@ async def rewards_of(
     if status:
         query = query.filter(status__in=[s.value for s in status])
     return await paginate(query, first, after, lambda r: IssuedReward(row=r), descending=True)
+
+
+@strawberry.type
+class IssuedRewardQuery:
+    @strawberry.field(
+        permission_classes=[IsAdminOrPartner],
+        description="The shop's issued rewards, newest first. `issuedAfter` is inclusive and "
+        "`issuedBefore` exclusive, as a rule's window is.",
+    )
+    async def issued_rewards(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: list[IssuedRewardStatus] | None = None,
+        rule_id: strawberry.ID | None = None,
+        kind: list[RewardKind] | None = None,
+        issued_after: datetime | None = None,
+        issued_before: datetime | None = None,
+    ) -> Connection[IssuedReward]:
+        query = RewardRow.filter(shop_id=info.context.shop.id)
+        if status:
+            query = query.filter(status__in=[s.value for s in status])
+        if rule_id is not None:
+            query = query.filter(rule_id=argument_pk("MilestoneRule", rule_id, "ruleId"))
+        if kind:
+            query = query.filter(kind__in=[k.value for k in kind])
+        if (start := argument_time(issued_after, "issuedAfter")) is not None:
+            query = query.filter(issued_at__gte=start)
+        if (end := argument_time(issued_before, "issuedBefore")) is not None:
+            query = query.filter(issued_at__lt=end)
+        return await paginate(query, first, after, lambda r: IssuedReward(row=r), descending=True)

@@ -17,12 +17,13 @@ from resolvers.context import Info
 from resolvers.customers.progress import DEFAULT_PROGRESS_STATUSES, RuleProgress, progress_loader
 from resolvers.customers.rewards import IssuedReward, rewards_of
 from resolvers.enums import ActivityKind, IssuedRewardStatus, LedgerAccount, MilestoneRuleStatus
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from wire import ids
 
 
 @strawberry.type
-class Activity:
+class Activity(Node):
     row: strawberry.Private[ActivityRow]
 
     @strawberry.field
@@ -55,7 +56,7 @@ class Activity:
 
 
 @strawberry.type
-class LedgerEntry:
+class LedgerEntry(Node):
     row: strawberry.Private[LedgerRow]
 
     @strawberry.field
@@ -92,7 +93,7 @@ class LedgerEntry:
 
 
 @strawberry.type
-class Customer:
+class Customer(Node):
     row: strawberry.Private[CustomerRow]
 
     @strawberry.field

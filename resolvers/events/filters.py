@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import strawberry
-from graphql import GraphQLError
 
 from models import RewardEvent as RewardEventRow
 from resolvers.enums import RewardEventType
-from wire import ids
+from resolvers.error_codes import argument_pk
 
 
 @dataclass(frozen=True)
@@ -37,8 +36,6 @@ def event_filter(
 ) -> EventFilter:
     customer_pk = None
     if customer_id is not None:
-        customer_pk = ids.decode("Customer", customer_id)
-        if customer_pk is None:
-            raise GraphQLError("`customerId` is not a customer id.", extensions={"code": "INVALID"})
+        customer_pk = argument_pk("Customer", customer_id, "customerId")
     wanted = frozenset(RewardEventType(t).value for t in types) if types else None
     return EventFilter(types=wanted, customer_id=customer_pk)

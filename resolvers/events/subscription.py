@@ -14,7 +14,7 @@ from resolvers.context import Info
 from resolvers.enums import RewardEventType
 from resolvers.events.filters import event_filter
 from resolvers.events.types import RewardEvent
-from resolvers.masking import internal_error_message
+from resolvers.masking import internal_error_extensions, internal_error_message
 from resolvers.pagination import parse_after
 from resolvers.permissions import IsAdminOrPartner
 
@@ -56,5 +56,5 @@ class EventSubscription:
             log.exception("reward event stream failed (request id %s)", request_id)
             raise GraphQLError(
                 internal_error_message(request_id),
-                extensions={"code": "INTERNAL", "requestId": request_id},
+                extensions=internal_error_extensions(request_id),
             ) from error

@@ -15,13 +15,14 @@ from resolvers.customers.types import Customer
 from resolvers.enums import RewardEventType
 from resolvers.events.loaders import customer_by_id, issued_reward_by_id
 from resolvers.loaders import rule_by_id
+from resolvers.node import Node
 from resolvers.rules.types import MilestoneRule
 from wire import ids
 from wire.reward_event import event_cursor, event_id, rendered
 
 
 @strawberry.type(description="A change to an issued reward, from the shop's ordered event log.")
-class RewardEvent:
+class RewardEvent(Node):
     row: strawberry.Private[RewardEventRow]
     currency: strawberry.Private[str]
 

@@ -13,9 +13,9 @@ from engine.core.enums import MixedStepMetric as MetricEnum
 from engine.core.enums import RefundPolicy as PolicyEnum
 from engine.core.enums import RuleType as TypeEnum
 from engine.core.errors import DomainError
-from engine.services.clock import as_utc
 from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
 from resolvers.rewards import RewardInput
+from resolvers.times import input_time
 from wire import ids
 
 
@@ -55,10 +55,6 @@ class MilestoneRuleUpdateInput:
     milestones: list[MilestoneInput] | None = strawberry.UNSET
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
 def milestone_drafts(milestones: list[MilestoneInput]) -> list[MilestoneDraft]:
     drafts = []
     for index, m in enumerate(milestones):
@@ -85,8 +81,8 @@ def rule_draft(data: MilestoneRuleInput) -> RuleDraft:
     return RuleDraft(
         name=data.name,
         type=TypeEnum(data.type.value),
-        starts_at=_utc(data.starts_at),
-        ends_at=_utc(data.ends_at),
+        starts_at=input_time(data.starts_at, ("startsAt",)),
+        ends_at=input_time(data.ends_at, ("endsAt",)),
         refund_policy=PolicyEnum(data.refund_policy.value) if data.refund_policy else PolicyEnum.KEEP,
         reward_expiry_days=data.reward_expiry_days,
         milestones=milestone_drafts(data.milestones),
@@ -110,7 +106,7 @@ def rule_patch(data: MilestoneRuleUpdateInput) -> dict[str, Any]:
         patch["refund_policy"] = PolicyEnum(patch["refund_policy"].value) if patch["refund_policy"] else PolicyEnum.KEEP
     for name in ("starts_at", "ends_at"):
         if name in patch:
-            patch[name] = _utc(patch[name])
+            patch[name] = input_time(patch[name], (_camel(name),))
     if "milestones" in patch:
         patch["milestones"] = milestone_drafts(patch["milestones"])
     return patch

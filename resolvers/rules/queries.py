@@ -7,10 +7,10 @@ import strawberry
 from models import MilestoneRule as RuleRow
 from resolvers.context import Info
 from resolvers.enums import MilestoneRuleStatus, MilestoneRuleType
+from resolvers.error_codes import argument_pk
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rules.types import MilestoneRule
-from wire import ids
 
 
 @strawberry.type
@@ -36,8 +36,6 @@ class RuleQuery:
 
     @strawberry.field(permission_classes=[IsAdminOrPartner])
     async def milestone_rule(self, info: Info, id: strawberry.ID) -> MilestoneRule | None:
-        pk = ids.decode("MilestoneRule", id)
-        if pk is None:
-            return None
+        pk = argument_pk("MilestoneRule", id)
         row = await RuleRow.get_or_none(id=pk, shop_id=info.context.shop.id)
         return MilestoneRule(row=row) if row else None

@@ -22,14 +22,16 @@ from resolvers.enums import (
     RuleChangeAction,
 )
 from resolvers.loaders import milestones_of_rule
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from resolvers.permissions import IsAdminOrPartner
 from resolvers.rewards import Reward, reward_of
+from resolvers.rules.stats import MilestoneRuleStats
 from wire import ids
 
 
 @strawberry.type
-class Milestone:
+class Milestone(Node):
     row: strawberry.Private[MilestoneRow]
     rule_type: strawberry.Private[RuleTypeEnum]
 
@@ -67,7 +69,7 @@ class Milestone:
 
 
 @strawberry.type
-class MilestoneRuleChange:
+class MilestoneRuleChange(Node):
     row: strawberry.Private[ChangeRow]
 
     @strawberry.field
@@ -94,7 +96,7 @@ class MilestoneRuleChange:
 
 
 @strawberry.type
-class MilestoneRule:
+class MilestoneRule(Node):
     row: strawberry.Private[RuleRow]
 
     @strawberry.field
@@ -148,6 +150,13 @@ class MilestoneRule:
     @strawberry.field
     def updated_at(self) -> datetime:
         return self.row.updated_at
+
+    @strawberry.field(
+        permission_classes=[IsAdminOrPartner],
+        description="The rule's figures across the shop (not shown to storefront keys).",
+    )
+    def stats(self) -> MilestoneRuleStats | None:
+        return MilestoneRuleStats(row=self.row)
 
     @strawberry.field(description="The milestones, in order.")
     async def milestones(self, info: Info) -> list[Milestone]:

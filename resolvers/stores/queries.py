@@ -6,9 +6,9 @@ import strawberry
 
 from models import StoreConnection as ConnectionRow
 from resolvers.context import Info
+from resolvers.error_codes import argument_pk
 from resolvers.permissions import IsAdmin
 from resolvers.stores.types import StoreConnection
-from wire import ids
 
 
 async def store_connections_of(shop_id: int) -> list[StoreConnection]:
@@ -20,8 +20,6 @@ async def store_connections_of(shop_id: int) -> list[StoreConnection]:
 class StoreQuery:
     @strawberry.field(permission_classes=[IsAdmin])
     async def store_connection(self, info: Info, id: strawberry.ID) -> StoreConnection | None:
-        pk = ids.decode("StoreConnection", id)
-        if pk is None:
-            return None
+        pk = argument_pk("StoreConnection", id)
         row = await ConnectionRow.get_or_none(id=pk, shop_id=info.context.shop.id)
         return StoreConnection(row=row) if row else None

@@ -11,6 +11,7 @@ from models import Activity as ActivityRow
 from models import StoreConnection as ConnectionRow
 from models import StoreDelivery as DeliveryRow
 from resolvers.customers.types import Activity
+from resolvers.node import Node
 from resolvers.pagination import Connection, paginate
 from wire import ids
 
@@ -28,7 +29,7 @@ StoreDeliveryOutcome = strawberry.enum(
 
 
 @strawberry.type(description="One webhook a connected store sent, and what became of it.")
-class StoreDelivery:
+class StoreDelivery(Node):
     row: strawberry.Private[DeliveryRow]
     loaded: strawberry.Private[dict[int, ActivityRow]]
 
@@ -73,7 +74,7 @@ class StoreDelivery:
 
 
 @strawberry.type(description="A Shopify or WooCommerce store whose webhooks count for the shop.")
-class StoreConnection:
+class StoreConnection(Node):
     row: strawberry.Private[ConnectionRow]
 
     @strawberry.field

@@ -40,8 +40,8 @@ def _endpoint_id(id: strawberry.ID) -> int:
     return ids.pk_of("WebhookEndpoint", id, "Webhook endpoint")
 
 
-def _production(info: Info) -> bool:
-    return info.context.request.app.state.settings.environment == "production"
+def _environment(info: Info) -> str:
+    return info.context.request.app.state.settings.environment
 
 
 @strawberry.type
@@ -49,14 +49,19 @@ class WebhookMutation:
     @strawberry.mutation(
         permission_classes=[IsAdmin],
         description="Deliver the shop's events of `types` (all when omitted), from now on, to "
-        "`url`: HTTPS, or plain HTTP to localhost outside production.",
+        "`url`: HTTPS, or plain HTTP to localhost outside production. Outside development the "
+        "host must resolve to public addresses only, at registration and at every delivery.",
     )
     async def create_webhook_endpoint(
         self, info: Info, url: str, types: list[RewardEventType] | None = None
     ) -> CreateWebhookEndpointPayload:
         try:
             row, secret = await webhooks.create_endpoint(
-                info.context.shop, url, types, production=_production(info)
+                info.context.shop,
+                url,
+                types,
+                production=_environment(info) == "production",
+                public_only=_environment(info) != "development",
             )
         except DomainError as error:
             return CreateWebhookEndpointPayload(user_errors=user_errors(error, prefix=None))

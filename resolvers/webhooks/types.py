@@ -10,6 +10,7 @@ import strawberry
 from models import WebhookDelivery as DeliveryRow
 from models import WebhookEndpoint as EndpointRow
 from resolvers.enums import RewardEventType
+from resolvers.node import Node
 from resolvers.pagination import check_page_size
 from wire import ids
 
@@ -22,7 +23,7 @@ class WebhookEndpointStatus(Enum):
 
 
 @strawberry.type(description="One attempt to deliver one event.")
-class WebhookDelivery:
+class WebhookDelivery(Node):
     row: strawberry.Private[DeliveryRow]
 
     @strawberry.field
@@ -65,7 +66,7 @@ class WebhookDelivery:
 @strawberry.type(
     description="A URL that receives the shop's reward events as signed POSTs, in order."
 )
-class WebhookEndpoint:
+class WebhookEndpoint(Node):
     row: strawberry.Private[EndpointRow]
 
     @strawberry.field

@@ -580,7 +580,7 @@ button:focus-visible {
       if (!response.ok) return { final: true }; // a missing or revoked key: retrying will not help
       const body = await response.json();
       const errors = body.errors || [];
-      if (errors.some((e) => e.extensions && e.extensions.code === "NOT_FOUND")) return { final: true };
+      if (errors.some((e) => e.extensions && (e.extensions.code === "BAD_USER_INPUT" || e.extensions.code === "NOT_FOUND"))) return { final: true };
       if (errors.length || !body.data || !body.data.widget) return { retry: true };
       return { data: body.data.widget };
     }
