@@ -38,6 +38,6 @@ def delivery_transport(*, public_only: bool) -> httpx.AsyncHTTPTransport:
     transport = httpx.AsyncHTTPTransport(trust_env=False)
     if public_only:
         # httpx takes no network backend; its connection pool does, and uses this attribute
-        # for every connection it opens (tests/test_webhook_destinations.py checks it).
+        # for every connection it opens (tests/api/test_webhook_destinations.py checks it).
         transport._pool._network_backend = PublicOnly()
     return transport

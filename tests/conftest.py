@@ -1,8 +1,14 @@
-"""One suite for both databases: DATABASE_URL picks SQLite (default) or PostgreSQL.
+"""One suite in three rings, for both databases: DATABASE_URL picks SQLite (default) or
+PostgreSQL.
 
-Each session gets a database of its own (a temporary SQLite file, or a fresh PostgreSQL
-database created beside the one DATABASE_URL names, dropped at the end), migrated once; every
-test makes its own shop, and shops never see each other, so tests need no cleaning between them.
+- tests/unit: the pure core and other code with no database; it runs in seconds.
+- tests/integration: the engine's units of work on a real database (concurrency included).
+- tests/api: everything through HTTP, websockets, the command line or a browser.
+
+The integration and API rings get a database of their own for the session (a temporary
+SQLite file, or a fresh PostgreSQL database created beside the one DATABASE_URL names,
+dropped at the end), migrated once; every test makes its own shop, and shops never see each
+other, so tests need no cleaning between them. The unit ring never asks for one.
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
+from hypothesis import settings
 
 from api import db
 from api.app import create_app
 from api.settings import Settings
 from tests.databases import own_database
 from tests.support import ShopFactory
+
+# Hypothesis keeps no example database in the working tree: a run leaves no files behind.
+settings.register_profile("suite", database=None)
+settings.load_profile("suite")
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -34,7 +45,7 @@ def server_database(database_url, tmp_path) -> str:
     return database_url if db.is_postgres(database_url) else f"sqlite://{tmp_path}/served.sqlite3"
 
 
-@pytest_asyncio.fixture(scope="session", autouse=True)
+@pytest_asyncio.fixture(scope="session")
 async def database(database_url: str):
     await db.migrate(database_url)
     await db.connect(database_url)

@@ -1,5 +1,5 @@
 """Strategies for the API's custom scalars, hostile values included, registered with
-schemathesis on import: by the pytest fuzz (tests/test_fuzz_api.py) and, as a hooks module
+schemathesis on import: by the pytest fuzz (tests/api/test_fuzz_api.py) and, as a hooks module
 (SCHEMATHESIS_HOOKS=tests.fuzz_scalars), by the schemathesis command line."""
 
 from __future__ import annotations

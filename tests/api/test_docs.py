@@ -17,7 +17,7 @@ from tests.databases import own_database_sync
 from tests.doc_examples import Block, Reader, blocks_of, check
 from tests.server_process import serving
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 SETTING_READ = re.compile(r'(?:environ\.get|_float|_int)\(\s*"([A-Z][A-Z0-9_]+)"')

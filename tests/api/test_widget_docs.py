@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.services.shops import customer_digest
 from tests.browser_support import WIDGET_DOCUMENT, WIDGET_SCRIPT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Storefront widget") : README.index("## Following reward events")]
 GUIDE = (ROOT / "docs" / "widget.md").read_text()

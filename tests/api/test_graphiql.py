@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("vendor_graphiql", ROOT / "scripts/vendor_graphiql.py")
 vendor = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(vendor)

@@ -43,7 +43,7 @@ from tests.browser_support import (
 from tests.builders import ACTIVATE_RULE, CREATE_RULE
 from tests.server_process import ADMIN_KEY, COMMAND, ServerProcess, graphql, serving
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 CUSTOMER = "shopper-1"
 INACTIVITY_NAME = "We miss you"
 

@@ -16,7 +16,7 @@ from tests.builders import make_rule, order, points
 from tests.server_process import free_port, serving
 from wire.ids import encode_cursor
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 CREATE_ENDPOINT = """
 mutation($url: String!) { createWebhookEndpoint(url: $url) { secret userErrors { code } } }

@@ -12,7 +12,7 @@ from engine.services import telemetry
 from tests.builders import credit, gift, make_rule, order, points
 from tests.event_support import append_event, subscriber
 from tests.metric_samples import sample, samples
-from tests.test_webhooks import create_endpoint
+from tests.api.test_webhooks import create_endpoint
 from tests.webhook_support import delivering, receiver
 from wire import ids
 

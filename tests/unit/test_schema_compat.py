@@ -6,7 +6,7 @@ import importlib.util
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("check_schema_compat", ROOT / "scripts/check_schema_compat.py")
 check = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from api.cli import main
 from tests.builders import gift, make_rule, points
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("### Connect your store") : README.index("## Command line")]
 BLOCKS = re.findall(r"```graphql\n(.*?)```", SECTION, flags=re.S)

@@ -10,7 +10,7 @@ import pytest
 from api import db
 from tests.builders import customer, make_rule, points, progress_of
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_fifty_orders_from_two_processes_at_once_count_exactly(shops, database_url):

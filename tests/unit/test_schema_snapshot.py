@@ -2,7 +2,7 @@ from pathlib import Path
 
 from resolvers.schema import schema_sdl
 
-SNAPSHOT = Path(__file__).resolve().parent.parent / "schema.graphql"
+SNAPSHOT = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def test_committed_schema_equals_the_exported_schema():

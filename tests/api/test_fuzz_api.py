@@ -33,7 +33,7 @@ FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 # Cases per operation for the command-line run (its own default is 100: about 20 s here).
 CLI_EXAMPLES = int(os.environ.get("FUZZ_CLI_EXAMPLES", "30"))
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Checks of schemathesis that report the server's own faults: 5xx, errors of resolvers,
 # answers that break the published schema. A "client error" is the server refusing a value
 # the generator could not know was out of range (a `first` of -5): the API doing its job.
