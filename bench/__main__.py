@@ -75,7 +75,9 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed:
         with throughput.serve(port, url, workdir):
             if wants("P1"):
                 print("P1: recordOrder at c=16 and c=64 …", flush=True)
-                p1 = throughput.record_orders(port, facts["admin_key"], mode.customers, concurrencies, mode.seconds, mode.runs)
+                p1 = throughput.record_orders(
+                    port, facts["admin_key"], mode.customers, concurrencies, mode.seconds, mode.runs
+                )
                 for c in concurrencies:
                     floor = http.get(f"insert c={c}")
                     rows.append(Row(
@@ -124,7 +126,8 @@ def bulk_rows(mode: Mode, workdir: Path) -> list[Row]:
     from bench import bulk
 
     n, cap = mode.import_count, mode.import_seconds
-    print(f"P4: import of {n:,} past activities (at most {cap:.0f}s), sweep over {mode.sweep_customers:,} customers …", flush=True)
+    print(f"P4: import of {n:,} past activities (at most {cap:.0f}s),"
+          f" sweep over {mode.sweep_customers:,} customers …", flush=True)
     imported = bulk.run("import", workdir / "import.sqlite3", n, cap)
     reached = "" if imported["count"] >= n else f" (stopped at {imported['count']:,} after {imported['seconds']:.0f}s)"
     swept = bulk.run("sweep", workdir / "sweep.sqlite3", mode.sweep_customers, 0)

@@ -108,9 +108,13 @@ def floor(workdir: Path, count: int, seconds: float, rate: float, runs: int) -> 
 def milestones(workdir: Path, url: str, key: str, count: int, seconds: float, rate: float, runs: int) -> LiveFigures:
     def order(run: int, n: int) -> dict:
         return {"query": ORDER, "variables": {"input": {
-            "customerExternalId": f"live-{run}-{n}", "orderId": f"live-{run}-{n}", "total": "30.00", "currency": "USD"}}}
+            "customerExternalId": f"live-{run}-{n}", "orderId": f"live-{run}-{n}",
+            "total": "30.00", "currency": "USD"}}}
 
     port = processes.free_port()
     with processes.milestones_server(port, url, workdir) as server:
-        results = [one_run(port, server.pid, key, EVENTS, "occurredAt", count, seconds, rate, order, run) for run in range(runs)]
+        results = [
+            one_run(port, server.pid, key, EVENTS, "occurredAt", count, seconds, rate, order, run)
+            for run in range(runs)
+        ]
     return figures(results, seconds)

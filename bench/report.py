@@ -78,10 +78,10 @@ def table(rows: list[Row]) -> str:
         met = {None: "", True: "yes", False: "NO"}[row.met]
         lines.append([row.scenario, _figure(row.figure, row.unit), floor, ratio, row.target, met])
     widths = [max(len(header[i]), *(len(line[i]) for line in lines)) for i in range(len(header))]
-    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |"]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + " |"]
     out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for line in lines:
-        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths)) + " |")
+        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)) + " |")
     return "\n".join(out)
 
 

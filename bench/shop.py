@@ -92,8 +92,8 @@ def history(customers: int, prefix: str = "c") -> list[ActivityInput]:
         who = f"{prefix}{n}"
         for k in range(1 + n % 3):
             items.append(
-                ActivityInput(ActivityKind.ORDER_PLACED, who, f"past-{who}-{k}", amount=Decimal(20 + (n * 7 + k * 13) % 180),
-                              currency="USD")
+                ActivityInput(ActivityKind.ORDER_PLACED, who, f"past-{who}-{k}",
+                              amount=Decimal(20 + (n * 7 + k * 13) % 180), currency="USD")
             )
         if n % 3 == 0:
             items.append(ActivityInput(ActivityKind.REVIEW_POSTED, who, f"review-{who}"))

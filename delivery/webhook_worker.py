@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from datetime import timedelta
+from functools import partial
 
 import httpx
 
@@ -97,7 +98,10 @@ class WebhookWorker:
                 continue
             task = asyncio.create_task(self._serve(endpoint_id, watcher))
             self._serving[endpoint_id] = task
-            task.add_done_callback(lambda _t, key=endpoint_id: self._serving.pop(key, None))
+            task.add_done_callback(partial(self._done, endpoint_id))
+
+    def _done(self, endpoint_id: int, _task: asyncio.Task) -> None:
+        self._serving.pop(endpoint_id, None)
 
     async def _serve(self, endpoint_id: int, watcher: asyncio.Event) -> None:
         endpoint = await webhooks.claim(endpoint_id, self.owner, LEASE)

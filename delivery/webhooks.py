@@ -17,10 +17,9 @@ from urllib.parse import urlsplit
 from tortoise.expressions import Q
 
 from delivery.hub import last_seq
-from engine.services import destinations
 from engine.core.enums import RewardEventType
 from engine.core.errors import DomainError, Problems, not_found
-from engine.services import clock
+from engine.services import clock, destinations
 from engine.store import sql
 from models import Shop, WebhookDelivery, WebhookEndpoint
 

@@ -73,6 +73,7 @@ def _order(topic: str, payload: dict[str, Any], count_orders_on: CountOrdersOn) 
     if skipped:
         return skipped
     customer = _customer(payload)
+    assert customer is not None  # _not_counted ignored guest orders
     currency = payload.get("currency")
     if not isinstance(currency, str) or not currency:
         raise Unreadable("`currency` is missing.")

@@ -54,7 +54,8 @@ def map_webhook(topic: str, payload: dict[str, Any]) -> Mapped:
     status = payload.get("status")
     intents: list[Intent] = []
     if status in COUNTED_STATUSES:
-        billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
+        given = payload.get("billing")
+        billing: dict[str, Any] = given if isinstance(given, dict) else {}
         intents.append(
             ActivityInput(
                 kind=ActivityKind.ORDER_PLACED,

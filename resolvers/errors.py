@@ -36,7 +36,9 @@ class UserError:
     message: str
 
 
-def user_errors(error: DomainError, prefix: str | None = "input", top_level: frozenset[str] = frozenset({"id"})) -> list[UserError]:
+def user_errors(
+    error: DomainError, prefix: str | None = "input", top_level: frozenset[str] = frozenset({"id"})
+) -> list[UserError]:
     """Map a DomainError to userErrors, putting input-relative paths under `prefix`."""
     result = []
     for problem in error.problems:

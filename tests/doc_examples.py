@@ -138,7 +138,7 @@ def differences(promised: Any, real: Any, where: str = "") -> list[str]:
     if isinstance(promised, list) and isinstance(real, list):
         if len(promised) != len(real):
             return [f"at {where.rstrip('.')}: promised {len(promised)} items, got {len(real)}"]
-        pairs = enumerate(zip(promised, real))
+        pairs = enumerate(zip(promised, real, strict=False))
         return [found for n, (p, r) in pairs for found in differences(p, r, f"{where}{n}.")]
     if _alike(promised, real):
         return []

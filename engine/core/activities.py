@@ -71,6 +71,13 @@ class Activity:
         cancellation's contract."""
         return self.order_id if self.kind == ActivityKind.ORDER_REFUNDED else self.contract_id
 
+    @property
+    def stored_id(self) -> int:
+        """The id of an activity already recorded."""
+        if self.id is None:
+            raise ValueError("this activity was not recorded yet")
+        return self.id
+
     def stored_as(self, activity_id: int) -> Activity:
         return replace(self, id=activity_id)
 

@@ -320,7 +320,7 @@ def threshold_decimal(
 
 def reward_draft_of(stored: dict[str, Any]) -> RewardDraft:
     """The draft that validates back into `stored` (used to re-validate on partial updates)."""
-    currency = stored.get("currency")
+    currency = str(stored.get("currency") or "")
 
     def money(name: str) -> Decimal | None:
         value = stored.get(name)
@@ -346,7 +346,7 @@ MONEY_FIELDS = ("amount", "minimumSubtotal", "maxShippingAmount")
 
 def public_reward(stored: dict[str, Any]) -> dict[str, Any]:
     """A stored reward definition with its money as decimal strings of its currency."""
-    currency = stored.get("currency")
+    currency = str(stored.get("currency") or "")
     return {
         key: str(from_minor(value, currency)) if key in MONEY_FIELDS and value is not None else value
         for key, value in stored.items()

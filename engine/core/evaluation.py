@@ -289,11 +289,12 @@ class Evaluation:
         grant is dated by the latest counted one: points it credits count where they would
         have, had everything arrived in order."""
         old = self.progress_of(rule)
-        new = Progress(old.value + delta, as_of=_later(old.as_of, at))
+        reached = _later(old.as_of, at)
+        new = Progress(old.value + delta, as_of=reached)
         self.set_progress(rule, new)
         if delta > 0:
             for milestone in rule.ladder.between(old.value, new.value):
-                self.grant_once(rule, milestone, new.as_of)
+                self.grant_once(rule, milestone, reached)
         elif delta < 0 and rule.revokes:
             for grant in self.grants.revocable_above(rule.id, new.value):
                 self.revoke(rule, grant)

@@ -40,7 +40,7 @@ async def resolve(host: str, port: int) -> list[Address]:
         loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_SECONDS
     )
     # The scope of a link-local IPv6 address ("fe80::1%eth0") is not part of the address.
-    return list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos))
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos))
 
 
 def refusal(host: str, addresses: list[Address]) -> str | None:

@@ -101,8 +101,8 @@ def _import(
             result.activity_id, result.customer_id, result.duplicate, result.issued_reward_ids = None, None, False, []
     first_seen: dict[str, customers.Seen] = {}
     for _, a in valid:
-        earlier = first_seen.get(a.customer_external_id)
-        if earlier is None or a.occurred_at < earlier.at:
+        seen = first_seen.get(a.customer_external_id)
+        if seen is None or a.occurred_at < seen.at:
             first_seen[a.customer_external_id] = customers.Seen(a.customer_external_id, a.occurred_at, a.email)
     locked = yield from customers.upsert(shop_id, list(first_seen.values()), dialect)
     stored = yield from activities.insert(
@@ -143,18 +143,18 @@ def _import(
     for index, a in sorted(new.items(), key=lambda item: (item[1].occurred_at, item[0])):
         customer_id = locked[a.customer_external_id].id
         batch[customer_id].append(a)
-        index_of[a.id] = index
+        index_of[a.stored_id] = index
     by_id = {c.id: c for c in locked.values()}
     loaded = yield from load(shop_id, [by_id[c] for c in batch], batch)
     refused: list[int] = []
     decided: list[tuple[tuple, int, Decision]] = []
     for customer_id, items in batch.items():
         outcomes, _ = fold(loaded.customers[customer_id], items, loaded.rules, context)
-        for activity, outcome in zip(items, outcomes):
-            result = results[index_of[activity.id]]
+        for activity, outcome in zip(items, outcomes, strict=False):
+            result = results[index_of[activity.stored_id]]
             if isinstance(outcome, DomainError):
                 result.problems = outcome.problems
-                refused.append(activity.id)
+                refused.append(activity.stored_id)
                 continue
             result.activity_id, result.customer_id = activity.id, customer_id
             decided.append(((activity.occurred_at, result.index), result.index, outcome))

@@ -133,7 +133,8 @@ async def _resolve(shop: Shop, refund: RefundOfOrder) -> ActivityInput | Part:
     facts = await order_facts(shop, refund.order_id)
     if facts is None:
         if cancellation:
-            return Part(DeliveryOutcome.IGNORED, f"Order {refund.order_id} was never counted here: nothing to take back.")
+            never = f"Order {refund.order_id} was never counted here: nothing to take back."
+            return Part(DeliveryOutcome.IGNORED, never)
         raise DomainError.one(
             "NOT_FOUND",
             f"Order {refund.order_id} is not recorded here (a guest's or a test order,"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 
 from engine.core.enums import Role
 from engine.core.errors import DomainError, not_found

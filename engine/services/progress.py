@@ -85,7 +85,7 @@ async def progress_for(
     rule_ids = [r.id for r in rules]
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for m in await Milestone.filter(rule_id__in=rule_ids, retired_at=None).order_by("position"):
-        milestones[m.rule_id].append(m)
+        milestones[m.rule_id].append(m)  # type: ignore[attr-defined]  # the FK's column
     # Plain tuples: a page holds a row per customer and rule, and model instances (with
     # their parsed timestamps) cost more than the rest of the page's reading.
     progress = {
@@ -129,14 +129,17 @@ async def _contracts(
     facts: dict[int, list[Fact]] = defaultdict(list)
     for activity_id, customer_id, kind, external_id, subject_id, occurred_at in rows:
         facts[customer_id].append(
-            Fact(ActivityKind(kind), "", external_id, clock.as_utc(occurred_at), {}, "", contract_id=subject_id, id=activity_id)
+            Fact(ActivityKind(kind), "", external_id, clock.as_utc(occurred_at), {}, "",
+                 contract_id=subject_id, id=activity_id)
         )
     result: dict[tuple[int, int], list[ContractState]] = {}
     for rule in rules:
         counting = _counting(rule)
         for customer_id, items in facts.items():
             folded = contract_folds.fold(counting, items)
-            result[(customer_id, rule.id)] = [ContractState(c.contract_id, c.status, c.cycles) for c in folded.contracts]
+            result[(customer_id, rule.id)] = [
+                ContractState(c.contract_id, c.status, c.cycles) for c in folded.contracts
+            ]
     return result
 
 

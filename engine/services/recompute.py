@@ -63,7 +63,7 @@ async def recompute(shop: Shop, rule_id: int, since: datetime | None = None) -> 
         made, written = await driver.run(lambda: _page(shop.id, rule, page, context, dialect), label="recompute")
         for grant in (g for decision in made for g in decision.grants):
             telemetry.reward_issued(grant.reward.kind.value)
-        if any(decision.events for decision in made):
+        if written is not None and any(decision.events for decision in made):
             await event_log.published(shop.id, written.last_seq)
         seen += len(page)
         after = page[-1]

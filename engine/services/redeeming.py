@@ -50,10 +50,10 @@ def _redeem(shop_id: int, code: str, now: datetime, dialect: str) -> Work[tuple[
         IssuedRewardStatus.REDEEMED,
     )
     last_seq = yield from events.append(
-        shop_id, [events.EventRow.of(event, row["external_id"], grant.id)], now,
+        shop_id, [events.EventRow.of(event, row["external_id"], int(row["grant_id"]))], now,
         sequenced=dialect == "sqlite",
     )
-    return grant.id, last_seq
+    return int(row["grant_id"]), last_seq
 
 
 def _why_not(status: str, expires_at: datetime | None, now: datetime) -> DomainError:

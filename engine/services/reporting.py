@@ -83,14 +83,14 @@ async def customers_with_progress(
     if idle:
         # Every INACTIVITY rule of a shop counts the same customers: one statement for all.
         cutoff = clock.shifted(as_of or clock.now(), -1)
-        row = await sql.fetch_one(
+        idle_count = await sql.fetch_one(
             conn,
             "SELECT COUNT(*) AS n FROM customers WHERE shop_id = $1 AND last_activity_at <= $2",
             shop_id,
             cutoff,
         )
         for rule_id in idle:
-            found[rule_id] = int(row["n"]) if row else 0
+            found[rule_id] = int(idle_count["n"]) if idle_count else 0
     return found
 
 
@@ -159,7 +159,8 @@ def _prefix_clause(conn, prefix: str, first_mark: int) -> tuple[str, list[Any]]:
     """Ranges on the external id and the lower-cased email, compared in code point order, so
     that an index serves them on both databases (PostgreSQL's own collation would not)."""
     c = "" if sql.is_sqlite(conn) else ' COLLATE "C"'
-    terms, params = [], []
+    terms: list[str] = []
+    params: list[Any] = []
     for column, value in (("external_id", prefix), ("lower(email)", prefix.lower())):
         upper = _successor(value)
         mark = first_mark + len(params)
@@ -205,9 +206,11 @@ async def customer_page(
         f" ORDER BY {order} LIMIT {int(size)}",
         *params,
     )
+    if column is None:
+        return [(int(r["id"]), int(r["id"])) for r in rows]
     if search.order == CustomerOrder.LAST_ACTIVITY:
         return [(int(r["id"]), sql.to_datetime(r[column])) for r in rows]
-    return [(int(r["id"]), int(r[column]) if column else int(r["id"])) for r in rows]
+    return [(int(r["id"]), int(r[column])) for r in rows]
 
 
 async def customer_count(search: CustomerSearch) -> int:

@@ -168,7 +168,7 @@ def _expire_page(
                 grant,
                 IssuedRewardStatus.EXPIRED,
             )
-            items.append(events.EventRow.of(event, row["external_id"], grant.id))
+            items.append(events.EventRow.of(event, row["external_id"], int(row["grant_id"])))
         seqs[shop] = yield from events.append(shop, items, now, sequenced=dialect == "sqlite")
     return list(rows), seqs
 

@@ -14,7 +14,7 @@ from engine.core.enums import ActivityKind, RuleType
 from engine.core.journeys import JOURNEY_KINDS
 from engine.core.state import Fact, Order, PointsCredit
 from engine.store.driver import Fetch, Work
-from engine.store.sql import marks, to_datetime, value_rows
+from engine.store.sql import marks, moment, value_rows
 
 _COLUMNS = (
     "shop_id, customer_id, kind, external_id, payload, payload_hash, occurred_at, recorded_at,"
@@ -101,7 +101,7 @@ def orders(shop_id: int, order_ids: Sequence[str], excluding: set[int]) -> Work[
             refunded[r["subject_id"]] += int(r["amount"] or 0)
     return {
         order_id: Order(order_id, int(r["customer_id"]), int(r["amount"] or 0), refunded[order_id],
-                        to_datetime(r["occurred_at"]))
+                        moment(r["occurred_at"]))
         for order_id, r in placed.items()
     }
 
@@ -117,7 +117,10 @@ def order_of(shop_id: int, order_id: str) -> Work[tuple[Order, str] | None]:
 
 
 _SUBSCRIPTION_KINDS = "('SUBSCRIPTION_BILLED', 'SUBSCRIPTION_CANCELLED')"
-_ACTIVITY_COLUMNS = "a.id, a.kind, a.external_id, a.occurred_at, a.amount, a.subject_id, a.customer_id, c.external_id AS customer_external_id"
+_ACTIVITY_COLUMNS = (
+    "a.id, a.kind, a.external_id, a.occurred_at, a.amount, a.subject_id, a.customer_id,"
+    " c.external_id AS customer_external_id"
+)
 
 
 def activity_of(row: Any) -> Activity:
@@ -128,7 +131,7 @@ def activity_of(row: Any) -> Activity:
         kind=kind,
         customer_external_id=row["customer_external_id"],
         external_id=row["external_id"],
-        occurred_at=to_datetime(row["occurred_at"]),
+        occurred_at=moment(row["occurred_at"]),
         payload={},
         payload_hash="",
         amount=amount if kind != ActivityKind.POINTS_EARNED else 0,
@@ -155,10 +158,13 @@ def subscriptions(
     return [activity_of(r) for r in rows if int(r["id"]) not in excluding]
 
 
+_JOURNEY_KIND_NAMES = tuple(sorted(kind.value for kind in JOURNEY_KINDS))
+
+
 def history(
     customer_ids: Sequence[int],
     excluding: set[int],
-    kinds: Sequence[str] = tuple(sorted(k.value for k in JOURNEY_KINDS)),
+    kinds: Sequence[str] = _JOURNEY_KIND_NAMES,
     credits: bool = True,
 ) -> Work[dict[int, list[Fact]]]:
     """These customers' facts: their activities of `kinds` (by default those MIXED journeys
@@ -184,7 +190,7 @@ def history(
     )
     for row in credited:
         found[int(row["customer_id"])].append(
-            PointsCredit(int(row["delta"]), to_datetime(row["occurred_at"]), int(row["activity_id"] or 0),
+            PointsCredit(int(row["delta"]), moment(row["occurred_at"]), int(row["activity_id"] or 0),
                          int(row["rule_id"]), RuleType(row["type"]))
         )
     return found

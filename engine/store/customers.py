@@ -8,7 +8,7 @@ from datetime import datetime
 
 from engine.core.decisions import CustomerUpdate
 from engine.store.driver import Execute, ExecuteMany, Fetch, Work
-from engine.store.sql import marks, to_datetime
+from engine.store.sql import marks, moment
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,15 @@ def upsert(shop_id: int, seen: Sequence[Seen], dialect: str) -> Work[dict[str, L
         yield Execute(insert + " DO NOTHING", (shop_id, *values))
         rows = yield Fetch(
             "SELECT id, external_id, last_activity_at FROM customers WHERE shop_id = $1"
-            f" AND external_id IN ({marks(len(unique), 2)}) ORDER BY id" + ("" if dialect == "sqlite" else " FOR UPDATE"),
+            f" AND external_id IN ({marks(len(unique), 2)}) ORDER BY id"
+            + ("" if dialect == "sqlite" else " FOR UPDATE"),
             (shop_id, *unique),
         )
     return {r["external_id"]: _locked(r) for r in rows}
 
 
 def _locked(row) -> Locked:
-    return Locked(int(row["id"]), row["external_id"], to_datetime(row["last_activity_at"]))
+    return Locked(int(row["id"]), row["external_id"], moment(row["last_activity_at"]))
 
 
 def lock(customer_ids: Sequence[int], for_update: bool) -> Work[dict[int, Locked]]:

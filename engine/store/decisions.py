@@ -109,7 +109,10 @@ def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[
                 )
             ],
         )
-        by_key = {(int(r["customer_id"]), int(r["rule_id"]), int(r["milestone_id"]), r["grant_key"]): int(r["id"]) for r in rows}
+        by_key = {
+            (int(r["customer_id"]), int(r["rule_id"]), int(r["milestone_id"]), r["grant_key"]): int(r["id"])
+            for r in rows
+        }
         for g in chunk:
             ids[g] = by_key[(g.customer_id, g.rule_id, g.milestone.id, str(g.key))]
     return ids

@@ -13,7 +13,7 @@ from engine.core.rewards import Reward
 from engine.core.rules import Ladder, Milestone, Period, Rule
 from engine.core.state import Progress
 from engine.store.driver import Fetch, Work
-from engine.store.sql import from_json, marks, to_datetime
+from engine.store.sql import from_json, marks, moment, to_datetime
 
 RULE_COLUMNS = (
     "r.id, r.name, r.type, r.status, r.starts_at, r.ends_at, r.refund_policy,"
@@ -75,7 +75,7 @@ def grant_of(row: Any) -> Grant:
         key=GrantKey.parse(row["grant_key"]),
         reward=Reward.from_json(from_json(row["reward"])),
         status=IssuedRewardStatus(row["grant_status"]),
-        issued_at=to_datetime(row["issued_at"]),
+        issued_at=moment(row["issued_at"]),
         code=row["code"],
         expires_at=to_datetime(row["expires_at"]),
         activity_id=row["activity_id"],

@@ -110,6 +110,14 @@ def to_datetime(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def moment(value: Any) -> datetime:
+    """A datetime of a NOT NULL column, read by raw SQL: aware UTC on both databases."""
+    found = to_datetime(value)
+    if found is None:
+        raise ValueError("a NOT NULL time column read as NULL")
+    return found
+
+
 def greatest(conn: BaseDBAsyncClient) -> str:
     """The SQL function that returns the largest of its arguments."""
     return "max" if is_sqlite(conn) else "GREATEST"

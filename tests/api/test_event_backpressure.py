@@ -21,7 +21,7 @@ QUEUE_SIZE = 20
 # Each message carries the event many times over, so that a socket's buffers fill in a few
 # dozen events rather than thousands.
 COPIES = " ".join(f"d{n}: data" for n in range(28))
-BIG = "subscription($after: String) { rewardEvents(after: $after) { cursor %s } }" % COPIES
+BIG = f"subscription($after: String) {{ rewardEvents(after: $after) {{ cursor {COPIES} }} }}"
 RULE = """mutation($input: MilestoneRuleInput!) { createMilestoneRule(input: $input) {
   rule { id } userErrors { code message } } }"""
 ACTIVATE = "mutation($id: ID!) { activateMilestoneRule(id: $id) { userErrors { code } } }"

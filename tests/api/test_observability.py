@@ -9,10 +9,10 @@ import logging
 from api import health
 from api.jsonlog import JsonFormatter
 from engine.services import telemetry
+from tests.api.test_webhooks import create_endpoint
 from tests.builders import credit, gift, make_rule, order, points
 from tests.event_support import append_event, subscriber
 from tests.metric_samples import sample, samples
-from tests.api.test_webhooks import create_endpoint
 from tests.webhook_support import delivering, receiver
 from wire import ids
 

@@ -32,8 +32,8 @@ def printed_curl(argv: list[str], capsys) -> list[str]:
 async def send_as_curl(http, curl: list[str]):
     assert curl[:4] == ["curl", "-sS", "-X", "POST"]
     url, rest = curl[4], curl[5:]
-    headers = dict(value.split(": ", 1) for flag, value in zip(rest, rest[1:]) if flag == "-H")
-    (body,) = [value for flag, value in zip(rest, rest[1:]) if flag == "--data-binary"]
+    headers = dict(value.split(": ", 1) for flag, value in zip(rest, rest[1:], strict=False) if flag == "-H")
+    (body,) = [value for flag, value in zip(rest, rest[1:], strict=False) if flag == "--data-binary"]
     content = (ROOT / body.removeprefix("@")).read_bytes()
     return await http.post(urlsplit(url).path, content=content, headers=headers)
 

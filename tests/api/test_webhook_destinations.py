@@ -12,8 +12,7 @@ import pytest
 
 from api.app import create_app
 from api.settings import Settings
-from engine.services import destinations
-from engine.services import clock
+from engine.services import clock, destinations
 from models import WebhookEndpoint as EndpointRow
 from tests.event_support import append_event
 from tests.support import ShopFactory

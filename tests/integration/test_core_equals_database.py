@@ -79,7 +79,7 @@ def _inputs(steps, times) -> list[ActivityInput]:
     """The sequence as the store would send it (refunds name an earlier order of theirs)."""
     orders: dict[str, list[tuple[str, int]]] = defaultdict(list)
     made = []
-    for (kind, customer, n, value), at in zip(steps, times):
+    for (kind, customer, n, value), at in zip(steps, times, strict=False):
         if kind == "refund":
             if not orders[customer]:
                 continue
