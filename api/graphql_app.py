@@ -44,7 +44,7 @@ class _WebSocketAdapter(ASGIWebSocketAdapter):
 
     async def close(self, code: int, reason: str) -> None:
         # Strawberry rejects with 4403 (graphql-transport-ws) or 1011 (legacy graphql-ws);
-        # an unknown key is 4401 and a role that may not subscribe 4403 on both (DESIGN §1).
+        # an unknown key is 4401 and a role that may not subscribe 4403 on both (docs/concepts.md, "Shops and keys").
         override = getattr(self.ws.state, "close_code", None)
         if override and code in (4403, 1011):
             code, reason = override

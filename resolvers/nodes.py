@@ -3,7 +3,7 @@ caller's shop back by its global id.
 
 An id of another shop, of an object gone, or of a type the caller's role may not read answers
 null, exactly as an unknown id does: a caller learns nothing about what it may not see. The
-roles follow the root fields (DESIGN §1): ADMIN reads every type; PARTNER what its queries
+roles follow the root fields (docs/concepts.md, "Shops and keys"): ADMIN reads every type; PARTNER what its queries
 reach (not keys, webhooks or store connections); STOREFRONT only its shop (the widget needs a
 customer digest). `nodes` costs one query per type named (store deliveries one more, for their
 activities), whatever the number of ids.

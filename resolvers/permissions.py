@@ -1,4 +1,4 @@
-"""Who may do what (DESIGN §1): permission classes that answer with code FORBIDDEN."""
+"""Who may do what (docs/concepts.md, "Shops and keys"): permission classes that answer with code FORBIDDEN."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `DateTime` scalar: ISO 8601 with an offset (DESIGN §10), read as UTC at the boundary.
+"""The `DateTime` scalar: ISO 8601 with an offset (docs/concepts.md, "Activity"), read as UTC at the boundary.
 
 A string that is no date at all is refused while the request's values are read, like any
 malformed scalar (BAD_USER_INPUT). A well-formed time the API cannot use (no offset, or no

@@ -1,4 +1,4 @@
-"""MIXED rules: an ordered journey of steps (docs/concepts.md, "Rules").
+"""MIXED rules: an ordered journey of steps (docs/concepts.md, "Rules and milestones").
 
 Steps are done strictly in order. A step counts only what happens while it is the current
 step: the activity that completes a step counts toward nothing after it. So a journey depends

@@ -1,4 +1,4 @@
-"""Rules and their milestones as evaluation sees them (docs/concepts.md, "Rules").
+"""Rules and their milestones as evaluation sees them (docs/concepts.md, "Rules and milestones").
 
 What a rule counts is decided by the time an activity occurred, never by when it arrived: a
 rule counts activity whose `occurredAt` lies in its window and in one of its counting periods.

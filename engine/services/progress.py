@@ -1,4 +1,4 @@
-"""Progress as customers and merchants see it (DESIGN §6), read set-wise: the progress of a
+"""Progress as customers and merchants see it (docs/concepts.md, "Progress"), read set-wise: the progress of a
 page of customers on every rule costs the same few queries whatever the page size."""
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class RunInactivitySweepPayload:
 
 
 def sweep_time(as_of) -> datetime | None:
-    """The sweep's `asOf`, UTC. Before 1970 no activity exists (DESIGN §4), so no customer
+    """The sweep's `asOf`, UTC. Before 1970 no activity exists (docs/concepts.md, "Activity"), so no customer
     can be idle and no code can be due: such a time is a mistake, not a request."""
     moment = input_time(as_of, ("asOf",))
     if moment is not None and moment < EARLIEST:

@@ -43,7 +43,7 @@ ALL = frozenset(Role)
 ADMIN_PARTNER = frozenset({Role.ADMIN, Role.PARTNER})
 ADMIN = frozenset({Role.ADMIN})
 
-# Who may call each root field (DESIGN §1). Queries and mutations run in this order.
+# Who may call each root field (docs/concepts.md, "Shops and keys"). Queries and mutations run in this order.
 ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("query", "shop"): ALL,
     ("query", "milestoneRules"): ADMIN_PARTNER,
