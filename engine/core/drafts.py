@@ -122,7 +122,10 @@ def is_money_metric(rule_type: RuleType, step_metric: MixedStepMetric | None) ->
 
 
 def validate_rule(draft: RuleDraft, currency: str) -> RuleSpec:
-    """Check a draft against docs/concepts.md, "Rules and milestones" and "Rewards"; raises DomainError with every problem found."""
+    """Check a draft against docs/concepts.md, "Rules and milestones" and "Rewards".
+
+    Raises DomainError with every problem found.
+    """
     problems = Problems()
     name = draft.name.strip()
     if not 1 <= len(name) <= 120:
