@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import datasets, floors, shop, throughput
+from bench.cpu import Meter
 from bench.processes import free_port
 from bench.report import Figure, Row, table, write_json
 
@@ -47,6 +48,7 @@ def _floor_row(name: str, figure: Figure, unit: str) -> Row:
 
 def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed: list[str]) -> list[Row]:
     rows: list[Row] = []
+    sqlite_p1: dict = {}  # P1's figures, which P6 compares PostgreSQL with
     wants = lambda part: not only or part in only  # noqa: E731
     concurrencies = [16, 64]
     http = {}
@@ -72,12 +74,14 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed:
         if wants("P3"):
             count, progress = throughput.admin_page_queries(url, facts["admin_key"])
         port = free_port()
-        with throughput.serve(port, url, workdir):
+        with throughput.serve(port, url, workdir) as server:
             if wants("P1"):
                 print("P1: recordOrder at c=16 and c=64 …", flush=True)
                 p1 = throughput.record_orders(
-                    port, facts["admin_key"], mode.customers, concurrencies, mode.seconds, mode.runs
+                    port, facts["admin_key"], mode.customers, concurrencies, mode.seconds, mode.runs,
+                    Meter(server.pid),
                 )
+                sqlite_p1.update(p1)
                 for c in concurrencies:
                     floor = http.get(f"insert c={c}")
                     rows.append(Row(
@@ -90,6 +94,10 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed:
                                     floor.p50_ms if floor else None, "one-row mutation"))
                     rows.append(Row(f"P1 recordOrder c={c}: p99", p1[c].p99_ms, "ms",
                                     floor.p99_ms if floor else None, "one-row mutation"))
+                    if p1[c].server_cpu_ms:
+                        rows.append(Row(f"P1 recordOrder c={c}: CPU per activity (server)", p1[c].server_cpu_ms,
+                                        "ms", floor.server_cpu_ms if floor else None, "one-row mutation",
+                                        note=f"{p1[c].server_cpu_ms.median:.2f} cores per 1,000 activities/s"))
             if wants("P3"):
                 print("P3: the admin page …", flush=True)
                 page = throughput.admin_page_latency(port, facts["admin_key"], mode.seconds, mode.runs)
@@ -108,7 +116,7 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed:
         ("P2", lambda: growth_rows(mode, workdir)),
         ("P4", lambda: bulk_rows(mode, workdir)),
         ("P5", lambda: live_rows(mode, workdir)),
-        ("P6", lambda: scale_out_rows(mode, workdir, postgres, http, concurrencies)),
+        ("P6", lambda: scale_out_rows(mode, workdir, postgres, sqlite_p1, concurrencies)),
     ]
     for part, measure in parts:
         if not wants(part):
@@ -142,22 +150,45 @@ def bulk_rows(mode: Mode, workdir: Path) -> list[Row]:
     ]
 
 
-def scale_out_rows(mode: Mode, workdir: Path, postgres: str | None, http: dict, concurrencies: list[int]) -> list[Row]:
+def scale_out_rows(mode: Mode, workdir: Path, postgres: str | None, sqlite_p1: dict,
+                   concurrencies: list[int]) -> list[Row]:
     if not postgres:
         print("P6: skipped (no --postgres URL and no BENCH_POSTGRES_URL)", flush=True)
         return []
     from bench import scale_out
 
     customers = mode.pg_customers
-    print(f"P6: PostgreSQL, 2 workers, {customers:,} customers …", flush=True)
-    p6 = scale_out.record_orders(postgres, workdir, customers, concurrencies, mode.seconds, mode.runs)
+    print(f"P6: PostgreSQL, 1, 2 and 4 workers, {customers:,} customers …", flush=True)
+    done = scale_out.record_orders(postgres, workdir, customers, concurrencies, mode.seconds, mode.runs, [1, 2, 4])
     rows = []
-    for c in concurrencies:
-        floor = http.get(f"insert c={c}")
-        rows.append(Row(f"P6 PostgreSQL, 2 workers, recordOrder c={c}", p6[c].per_second, "activities/s",
-                        floor.per_second if floor else None, "one-row mutation (SQLite, 1 worker)"))
-        rows.append(Row(f"P6 recordOrder c={c}: p99", p6[c].p99_ms, "ms", floor.p99_ms if floor else None,
-                        "one-row mutation (SQLite, 1 worker)"))
+    for run in done:
+        w = f"{run.workers} worker{'s' if run.workers > 1 else ''}"
+        for c in concurrencies:
+            p1, figures = sqlite_p1.get(c), run.orders[c]
+            two = run.workers == 2
+            rows.append(Row(
+                f"P6 PostgreSQL, {w}, recordOrder c={c}", figures.per_second, "activities/s",
+                p1.per_second if p1 else None, "P1: SQLite, 1 process",
+                "≥ 1.0 × SQLite" if two else "", (lambda v, r: r is not None and r >= 1.0) if two else None,
+            ))
+            rows.append(Row(f"P6 {w} c={c}: p99", figures.p99_ms, "ms", p1.p99_ms if p1 else None,
+                            "P1: SQLite, 1 process"))
+            if figures.total_cpu_ms:
+                rows.append(Row(
+                    f"P6 {w} c={c}: CPU per activity (server + PostgreSQL)", figures.total_cpu_ms, "ms",
+                    p1.server_cpu_ms if p1 else None, "P1: SQLite, 1 process",
+                    "≤ 2 × SQLite" if two else "", (lambda v, r: r is not None and r <= 2.0) if two else None,
+                    note=f"server {figures.server_cpu_ms.median:.2f} ms + PostgreSQL "
+                         f"{figures.postgres_cpu_ms.median if figures.postgres_cpu_ms else 0:.2f} ms;"
+                         f" {figures.total_cpu_ms.median:.2f} cores per 1,000 activities/s",
+                ))
+        waits = run.waits
+        rows.append(Row(
+            f"P6 {w}: backends waiting on a lock (share of busy samples)",
+            Figure.of([100 * waits["lock_wait_share"]]), "%",
+            note=f"{waits['lock_wait_backend_seconds']:.2f} backend-s waiting in {waits['seconds']:.0f} s;"
+                 f" by statement {waits['by_statement']}; by lock {waits['by_lock']}",
+        ))
     return rows
 
 

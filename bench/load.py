@@ -48,6 +48,7 @@ async def _worker(job: dict, counter, state: dict, latencies: list[float]) -> No
             writer.write(_request(job, n))
             status, body = await _read_response(reader)
             elapsed = time.perf_counter() - started
+            state["completed"] += 1
             if not state["measuring"]:
                 continue
             latencies.append(elapsed)
@@ -63,7 +64,7 @@ async def run(job: dict) -> dict:
     import itertools
 
     counter = itertools.count(job.get("start", 0))
-    state = {"stop": False, "measuring": False, "errors": 0, "samples": []}
+    state = {"stop": False, "measuring": False, "errors": 0, "samples": [], "completed": 0}
     latencies: list[float] = []
     tasks = [
         asyncio.create_task(_worker(job, counter, state, latencies))
@@ -85,6 +86,7 @@ async def run(job: dict) -> dict:
 
     return {
         "requests": count,
+        "completed": state["completed"],  # warm-up included: what the server did in all
         "per_second": count / elapsed,
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),

@@ -82,6 +82,9 @@ def table(rows: list[Row]) -> str:
     out.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for line in lines:
         out.append("| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=False)) + " |")
+    notes = [f"- {row.scenario}: {row.note}" for row in rows if row.note]
+    if notes:
+        out += ["", *notes]
     return "\n".join(out)
 
 

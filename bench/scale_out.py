@@ -13,13 +13,15 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from api import db
-from bench import processes, shop, throughput
+from bench import locks, processes, shop, throughput
+from bench.cpu import Meter
 from bench.floors import HttpFigures
 
 
@@ -66,14 +68,35 @@ def build(url: str, customers: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@dataclass
+class WorkersRun:
+    """recordOrder figures for one number of server workers, and the lock waits seen meanwhile."""
+
+    workers: int
+    orders: dict[int, HttpFigures]
+    waits: dict
+
+
 def record_orders(base_url: str, workdir: Path, customers: int, concurrencies: list[int], seconds: float,
-                  runs: int) -> dict[int, HttpFigures]:
+                  runs: int, workers: list[int]) -> list[WorkersRun]:
+    """One shop on a database of its own, served in turn by each number of workers; the server's
+    processes and the PostgreSQL processes serving the database are metered, and pg_stat_activity
+    is sampled for lock waits while the load runs."""
+    done = []
     with database(base_url) as url:
         facts = build(url, customers)
-        port = processes.free_port()
-        # Two workers take both cores (PostgreSQL shares them); only the load is pinned.
-        with processes.milestones_server(port, url, workdir, workers=2, cpu=None):
-            return throughput.record_orders(port, facts["admin_key"], customers, concurrencies, seconds, runs)
+        name = urlsplit(url).path.lstrip("/")
+        for count in workers:
+            port = processes.free_port()
+            # The workers take both cores (PostgreSQL shares them); only the load is pinned.
+            with processes.milestones_server(port, url, workdir, workers=count, cpu=None) as server:
+                meter = Meter(server.pid, name)
+                with locks.sampled(url, name) as waits:
+                    orders = throughput.record_orders(
+                        port, facts["admin_key"], customers, concurrencies, seconds, runs, meter
+                    )
+            done.append(WorkersRun(count, orders, waits.as_json()))
+    return done
 
 
 if __name__ == "__main__":

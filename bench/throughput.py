@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from bench import processes
+from bench.cpu import Meter
 from bench.floors import HttpFigures, http_runs
 
 RECORD_ORDER = json.dumps(
@@ -44,10 +45,11 @@ def record_order_job(port: int, key: str, customers: int, concurrency: int, seco
 
 
 def record_orders(
-    port: int, key: str, customers: int, concurrencies: list[int], seconds: float, runs: int
+    port: int, key: str, customers: int, concurrencies: list[int], seconds: float, runs: int,
+    meter: Meter | None = None,
 ) -> dict[int, HttpFigures]:
     return {
-        c: http_runs(record_order_job(port, key, customers, c, seconds), runs) for c in concurrencies
+        c: http_runs(record_order_job(port, key, customers, c, seconds), runs, meter) for c in concurrencies
     }
 
 

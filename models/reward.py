@@ -31,6 +31,8 @@ class IssuedReward(Model):
         unique_together = (("rule_id", "milestone_id", "customer_id", "grant_key"),)
         indexes = (
             ("customer_id", "id"),
+            # An activity's read of its customer's grants on the rules it feeds.
+            ("customer_id", "rule_id"),
             ("activity_id",),
             ("shop_id", "status", "expires_at"),
             # The shop-wide issuedRewards connection, newest first, and its filters.
