@@ -164,3 +164,57 @@ async def test_metrics_of_several_workers_add_up_on_any_of_them(database_url, tm
         assert len(served_by) == 2
         # Each scrape is answered by either worker; every answer counts both workers' orders.
         assert [await orders_counted(server) for _ in range(6)] == [float(sent)] * 6
+
+
+
+FOLLOW = """subscription { rewardEvents(after: "%s") { cursor customerExternalId data } }"""
+CURSORS = """query($after: String) { rewardEvents(first: 100, after: $after) { nodes { cursor } } }"""
+
+
+async def followed(server: ServerProcess, key: str, after: str, count: int, ready: asyncio.Event) -> list[dict]:
+    """The first `count` events a subscriber of `server` receives after the cursor `after`."""
+    seen = []
+    async with subscription(server, key, FOLLOW % after) as ws:
+        ready.set()
+        while len(seen) < count:
+            message = json.loads(await ws.recv())
+            assert message["type"] == "next", message
+            seen.append(message["payload"]["data"]["rewardEvents"])
+    return seen
+
+
+async def test_subscribers_of_either_process_see_every_event_once_in_commit_order(database_url, tmp_path):
+    """Orders for many customers and for one, sent through two processes at once: each
+    subscriber, whichever process it is on, receives every event once, in the log's order."""
+    key = create_shop(database_url, tmp_path)
+    customers, orders_each, shared_orders = 20, 3, 20
+    expected = customers * orders_each + shared_orders  # an ORDERS_COUNT rule of 1 … 20 orders
+    with serving(database_url, tmp_path, "a", SWEEP_INTERVAL_SECONDS="0") as a, \
+            serving(database_url, tmp_path, "b", SWEEP_INTERVAL_SECONDS="0") as b:
+        await asyncio.gather(a.until_ready(), b.until_ready())
+        await make_rule(a, key, "ORDERS_COUNT", range(1, 21))
+        await record(a, key, "before", "before-1")  # the event both subscribers start after
+        start = (await gql(a, key, CURSORS))["rewardEvents"]["nodes"][-1]["cursor"]
+        readies = [asyncio.Event(), asyncio.Event()]
+        followers = [
+            asyncio.create_task(followed(server, key, start, expected, ready))
+            for server, ready in zip((a, b), readies, strict=True)
+        ]
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 10)
+
+        servers = itertools.cycle((a, b))
+        sends = [record(next(servers), key, f"m{c}", f"m{c}-{n}")
+                 for c in range(customers) for n in range(orders_each)]
+        sends += [record(next(servers), key, "one", f"one-{n}") for n in range(shared_orders)]
+        await asyncio.gather(*sends)
+
+        on_a, on_b = await asyncio.wait_for(asyncio.gather(*followers), 30)
+        log = [n["cursor"] for n in (await gql(b, key, CURSORS, {"after": start}))["rewardEvents"]["nodes"]]
+        assert len(log) == expected
+        assert [e["cursor"] for e in on_a] == [e["cursor"] for e in on_b] == log
+        reached: dict[str, list[int]] = {}
+        for event in on_a:
+            reached.setdefault(event["customerExternalId"], []).append(
+                int(event["data"]["milestone"]["threshold"])
+            )
+        assert reached == {**{f"m{c}": [1, 2, 3] for c in range(customers)}, "one": list(range(1, 21))}
