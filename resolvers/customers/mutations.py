@@ -78,7 +78,8 @@ class RewardMutation:
 
     @strawberry.mutation(
         permission_classes=[IsAdmin],
-        description="Grant this shop's inactivity milestones and expire its due rewards as of "
+        description="Grant this shop's inactivity milestones, expire its due rewards and close its "
+        "STREAK periods (storing streaks a period without enough activity broke) as of "
         "`asOf` (default now; a past time replays what the sweep would have done then). A future "
         "`asOf` is refused unless `dryRun`, which writes nothing and answers what the sweep "
         "would do. The server also runs the sweep on an interval.",

@@ -109,8 +109,8 @@ class RuleProgress:
         return threshold_decimal(rule_type, metric, value, info.context.shop.currency)
 
     @strawberry.field(
-        description="Orders, money, points, reviews, inactive days or the best contract's "
-        "cycles; for MIXED rules, the count within the current step."
+        description="Orders, money, points, reviews, inactive days, the best contract's "
+        "cycles or the current streak's periods; for MIXED rules, the count within the current step."
     )
     def value(self, info: Info) -> Decimal:
         return self._amount(info, self.view.value)
