@@ -253,7 +253,7 @@ def evaluate(
                 if customer.streak_facts is None:
                     raise RuntimeError("a STREAK rule needs the customer's streak facts (CustomerState)")
                 refund = kind == ActivityKind.ORDER_REFUNDED
-                evaluation.streak(rule, [*customer.streak_facts, activity], may_grant=not refund)
+                evaluation.streak(rule, [*customer.streak_facts, activity], refund=refund)
     if kind == ActivityKind.ORDER_PLACED:
         evaluation.orders[activity.external_id] = Order(
             activity.external_id, customer.id, activity.amount, 0, activity.occurred_at
@@ -350,10 +350,10 @@ class Evaluation:
         for step, at in completed:
             self.grant_once(rule, step, at)
 
-    def streak(self, rule: Rule, facts: list[Activity], may_grant: bool = True) -> None:
+    def streak(self, rule: Rule, facts: list[Activity], refund: bool = False) -> None:
         """Refold a STREAK rule from the customer's facts (engine/core/streaks.py): its current
         streak as of now, the milestones its runs reach, what a refund no longer supports."""
-        decided = streaks.decide(rule, facts, self.grants, self.context.zone, self.context.now, may_grant=may_grant)
+        decided = streaks.decide(rule, facts, self.grants, self.context.zone, self.context.now, refund=refund)
         self.set_progress(rule, Progress(decided.view.current, as_of=decided.as_of))
         for milestone, key, at in decided.grants:
             self.grant(rule, milestone, key, at)

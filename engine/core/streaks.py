@@ -196,17 +196,17 @@ def decide(
     zone: ZoneInfo,
     now: datetime,
     *,
-    may_grant: bool = True,
+    refund: bool = False,
 ) -> StreakDecision:
-    """The view as of `now`, the milestones every run reaches that it does not hold (each
-    with its key and when it was reached: the latest activity of the period that reached it)
-    and, for a rule that revokes, the unredeemed grants no run supports. `may_grant` is False
-    for a refund, which only lowers."""
+    """The view as of `now` and the milestones every run reaches that it does not hold (each
+    with its key and when it was reached: the latest activity of the period that reached it).
+    A `refund` only lowers: it grants nothing and, for a rule that revokes, takes back the
+    unredeemed grants no run supports any more."""
     settings = _settings(rule)
     found = tallies(rule, facts, zone)
     shown = view(found, settings, zone, now)
     decision = StreakDecision(shown, max((t.latest for t in found.values()), default=None))
-    for run in shown.runs if may_grant else ():
+    for run in shown.runs if not refund else ():
         for milestone in rule.ladder.between(0, run.length):
             mine = grants.of_milestone(rule.id, milestone.id)
             if any(_live(g) and run.holds(g.key.streak) for g in mine if g.key.streak is not None):
@@ -214,7 +214,7 @@ def decide(
             revision = max((g.key.revision + 1 for g in mine if g.key.streak == run.start), default=0)
             reached = found[shift(run.start, settings.period, milestone.threshold - 1)].latest
             decision.grants.append((milestone, GrantKey(revision, streak=run.start), reached))
-    if rule.revokes:
+    if refund and rule.revokes:
         for grant in _held(rule, grants):
             day = grant.key.streak
             if grant.status == IssuedRewardStatus.ISSUED and day is not None and not any(
