@@ -245,3 +245,20 @@ async def test_streak_settings_are_validated_with_codes_and_paths_and_nothing_is
                                                                     "period": "MONTH"}}))["updateMilestoneRule"]
     assert changed["userErrors"] == []
     assert changed["rule"] == {"id": rule["id"], "period": "MONTH", "streakMetric": "REVIEWS", "minimumPerPeriod": None}
+
+
+async def test_editing_a_live_streak_rule_recomputes_its_streaks_and_grants_what_they_now_reach(shops):
+    shop = await shops(timezone=NY)
+    with clock.frozen(at("2027-01-02T10:00:00-05:00")) as move:
+        rule = await streak_rule(shop, [(4, points(100))], minimumPerPeriod="2")
+        for when in ("2027-01-05T10:00:00-05:00", "2027-01-06T10:00:00-05:00", "2027-02-05T10:00:00-05:00",
+                     "2027-03-05T10:00:00-05:00"):
+            await order_at(shop, move, "fay", when)
+        assert (await progress(shop, "fay", rule["id"]))["streak"]["bestStreak"] == 1
+        # One order a month is enough now, and 3 months reach the milestone: granted at once.
+        edited = await shop.gql(UPDATE, {"id": rule["id"], "input": {
+            "minimumPerPeriod": None, "milestones": [{"threshold": "3", "reward": points(100)}]}})
+        assert edited["updateMilestoneRule"]["userErrors"] == []
+        shown = await progress(shop, "fay", rule["id"])
+    assert (shown["value"], shown["streak"]["currentStreak"], shown["streak"]["bestStreak"]) == ("3", 3, 3)
+    assert await grant_keys(shop, "fay") == [("st:20270101", "ISSUED", "3")]
