@@ -64,6 +64,11 @@ async def stored_value(shop, external_id: str) -> int:
     return (await RuleProgress.get(customer_id=customer.id)).value
 
 
+async def with_progress(shop, rule_id: str) -> int:
+    query = "query($id: ID!) { milestoneRule(id: $id) { stats { customersWithProgress } } }"
+    return (await shop.gql(query, {"id": rule_id}))["milestoneRule"]["stats"]["customersWithProgress"]
+
+
 async def sweep(shop, as_of: datetime | None = None, dry_run: bool = False) -> dict:
     variables = {"asOf": as_of.isoformat() if as_of else None, "dryRun": dry_run}
     return (await shop.gql(SWEEP, variables))["runInactivitySweep"]
@@ -105,13 +110,14 @@ async def test_a_monthly_streak_counts_in_the_shops_time_zone_breaks_on_an_empty
         shown = await progress(shop, "ann", rule["id"])
         assert (shown["value"], shown["streak"]["currentStreak"], shown["streak"]["bestStreak"]) == ("0", 0, 3)
         assert [(m["status"], m["issuedReward"]) for m in shown["milestones"]] == [("NEXT", None), ("LOCKED", None)]
-        assert await stored_value(shop, "ann") == 3
+        assert await stored_value(shop, "ann") == 3 and await with_progress(shop, rule["id"]) == 1
         dry = await sweep(shop, dry_run=True)
         assert dry["streaksBroken"] == 1 and await stored_value(shop, "ann") == 3
         swept = await sweep(shop)
         assert swept["streaksBroken"] == 1 and swept["customersScanned"] == 0
         assert swept["byRule"] == [{"rule": {"name": "STREAK rule"}, "streaksBroken": 1}]
         assert await stored_value(shop, "ann") == 0
+        assert await with_progress(shop, rule["id"]) == 0  # reports see the streak broken
         assert (await sweep(shop))["streaksBroken"] == 0  # idempotent
 
         # A new streak: May, June, July reach the 3-month milestone again, under a new key.
