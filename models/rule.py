@@ -22,6 +22,11 @@ class MilestoneRule(Model):
     # Bumped in the statement of every change to the rule or its milestones: a ladder cached
     # by (rule, version) is never stale.
     version = fields.IntField(default=0)
+    # STREAK rules only (engine/core/streaks.py): WEEK or MONTH, what a period measures, and
+    # what it must hold (a count, or minor units for AMOUNT_SPENT; null: at least 1).
+    streak_period = fields.CharField(max_length=16, null=True)
+    streak_metric = fields.CharField(max_length=32, null=True)
+    streak_minimum = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -61,7 +61,7 @@ class ShopFactory:
         self.http = http
 
     async def __call__(
-        self, plan: Plan = Plan.ADVANCED, currency: str = "USD", name: str | None = None
+        self, plan: Plan = Plan.ADVANCED, currency: str = "USD", name: str | None = None, timezone: str = "UTC"
     ) -> TestShop:
-        shop = await shops.create_shop(name or f"Shop {next(_names)}", currency, plan)
+        shop = await shops.create_shop(name or f"Shop {next(_names)}", currency, plan, timezone)
         return TestShop(self.http, shop)

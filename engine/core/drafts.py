@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from engine.core.enums import MixedStepMetric, RefundPolicy, RewardKind, RuleType
+from engine.core.enums import MixedStepMetric, RefundPolicy, RewardKind, RuleType, StreakMetric, StreakPeriod
 from engine.core.errors import Path, Problems
 from engine.core.money import MoneyError, from_minor, to_minor
 
@@ -65,6 +65,10 @@ class RuleDraft:
     ends_at: datetime | None = None
     refund_policy: RefundPolicy = RefundPolicy.KEEP
     reward_expiry_days: int | None = None
+    # STREAK rules only: the period, what it measures, what it must hold (None: at least 1).
+    period: StreakPeriod | None = None
+    streak_metric: StreakMetric | None = None
+    minimum_per_period: Decimal | None = None
 
 
 @dataclass
@@ -100,6 +104,9 @@ class RuleSpec:
     refund_policy: RefundPolicy
     reward_expiry_days: int | None
     milestones: list[MilestoneSpec] = field(default_factory=list)
+    period: StreakPeriod | None = None
+    streak_metric: StreakMetric | None = None
+    streak_minimum: int | None = None  # in the metric's unit: a count, or minor units
 
 
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
@@ -144,6 +151,7 @@ def validate_rule(draft: RuleDraft, currency: str) -> RuleSpec:
     if len(draft.milestones) > MAX_MILESTONES:
         problems.add("INVALID", f"A rule has at most {MAX_MILESTONES} milestones.", ("milestones",))
 
+    streak_minimum = _validate_streak(draft, currency, problems)
     specs: list[MilestoneSpec] = []
     previous: int | None = None
     for index, milestone in enumerate(draft.milestones[:MAX_MILESTONES]):
@@ -170,7 +178,49 @@ def validate_rule(draft: RuleDraft, currency: str) -> RuleSpec:
         refund_policy=RefundPolicy(draft.refund_policy or RefundPolicy.KEEP),
         reward_expiry_days=expiry,
         milestones=specs,
+        period=draft.period if draft.type == RuleType.STREAK else None,
+        streak_metric=draft.streak_metric if draft.type == RuleType.STREAK else None,
+        streak_minimum=streak_minimum,
     )
+
+
+def _validate_streak(draft: RuleDraft, currency: str, problems: Problems) -> int | None:
+    """A STREAK rule needs `period` and `streakMetric`; `minimumPerPeriod` is a whole count
+    of orders or reviews, or an amount of the shop's currency. Other types take none of them."""
+    given = {"period": draft.period, "streakMetric": draft.streak_metric, "minimumPerPeriod": draft.minimum_per_period}
+    if draft.type != RuleType.STREAK:
+        for name, value in given.items():
+            if value is not None:
+                problems.add("INVALID", f"{name} is only for STREAK rules.", (name,))
+        return None
+    for name in ("period", "streakMetric"):
+        if given[name] is None:
+            problems.add("INVALID", f"A STREAK rule needs {name}.", (name,))
+    minimum = draft.minimum_per_period
+    if minimum is None:
+        return None
+    path: Path = ("minimumPerPeriod",)
+    if not Decimal(minimum).is_finite() or minimum <= 0:
+        problems.add("INVALID", "minimumPerPeriod must be greater than 0.", path)
+        return None
+    if draft.streak_metric == StreakMetric.AMOUNT_SPENT:
+        return _money(minimum, currency, path, problems)
+    if minimum.adjusted() > 12 or minimum > MAX_COUNT:
+        problems.add("INVALID", f"minimumPerPeriod is at most {MAX_COUNT}.", path)
+        return None
+    if minimum != minimum.to_integral_value():
+        problems.add("INVALID", "minimumPerPeriod must be a whole number of orders or reviews.", path)
+        return None
+    return int(minimum)
+
+
+def streak_minimum_decimal(metric: str | None, minimum: int | None, currency: str) -> Decimal | None:
+    """A stored minimumPerPeriod as the API shows it: money for AMOUNT_SPENT, else a count."""
+    if minimum is None:
+        return None
+    if metric == StreakMetric.AMOUNT_SPENT.value:
+        return from_minor(minimum, currency)
+    return Decimal(minimum)
 
 
 def _validate_milestone(

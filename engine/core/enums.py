@@ -23,6 +23,7 @@ class RuleType(str, Enum):
     INACTIVITY = "INACTIVITY"
     SUBSCRIPTION_CYCLES = "SUBSCRIPTION_CYCLES"
     MIXED = "MIXED"
+    STREAK = "STREAK"
 
 
 class RuleStatus(str, Enum):
@@ -44,6 +45,22 @@ class MixedStepMetric(str, Enum):
     REVIEWS = "REVIEWS"
     REFERRALS = "REFERRALS"
     SUBSCRIPTION_CYCLES = "SUBSCRIPTION_CYCLES"
+
+
+class StreakPeriod(str, Enum):
+    """A STREAK rule's calendar period, in the shop's time zone: an ISO week (Monday first) or
+    a month."""
+
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+
+
+class StreakMetric(str, Enum):
+    """What a STREAK rule's periods measure (named as MIXED step metrics are)."""
+
+    ORDERS = "ORDERS"
+    AMOUNT_SPENT = "AMOUNT_SPENT"
+    REVIEWS = "REVIEWS"
 
 
 class RewardKind(str, Enum):

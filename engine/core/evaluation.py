@@ -27,8 +27,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from engine.core import codes, contracts, journeys
+from engine.core import codes, contracts, journeys, streaks
 from engine.core.activities import Activity
 from engine.core.decisions import CustomerUpdate, Decision, Event, LedgerEntry
 from engine.core.enums import (
@@ -45,7 +46,7 @@ from engine.core.grants import Grant, GrantBook, GrantKey
 from engine.core.inactivity import episode, inactive_days
 from engine.core.money import from_minor
 from engine.core.rewards import expiry
-from engine.core.rules import FEEDS, POINTS_FEED, Milestone, Rule, rule_types_for
+from engine.core.rules import FEEDS, POINTS_FEED, STREAK_KINDS, Milestone, Rule, rule_types_for
 from engine.core.state import CustomerState, Fact, Order, PointsCredit, Progress
 
 # Kinds that move each rule they feed by what they are (refunds, points and contracts have more
@@ -62,11 +63,17 @@ COUNTING_TYPES = frozenset(
 @dataclass(frozen=True)
 class Context:
     """What a unit of work gives evaluation besides state: its one reading of the clock, the
-    shop's currency (for messages) and where discount codes come from."""
+    shop's currency (for messages), where discount codes come from and the shop's time zone
+    (for STREAK periods)."""
 
     now: datetime
     currency: str = "USD"
     new_code: Callable[[], str] = codes.new_code
+    timezone: str = "UTC"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 def decide(
@@ -124,6 +131,24 @@ def decide_inactivity(
     return evaluation.decision
 
 
+def decide_streaks(customer: CustomerState, rules: Sequence[Rule], as_of: datetime, context: Context) -> Decision:
+    """The sweep's update for one customer (its `streak_facts` loaded): each STREAK rule's
+    current streak as of `as_of`, so that a period that ended without enough activity shows the
+    streak broken without new activity. It grants nothing (what a run reaches never depends on
+    the time), and leaves a rule alone when activity after `as_of` was counted toward it."""
+    evaluation = Evaluation(customer, rules, context, at=as_of)
+    for rule in rules:
+        stored = customer.progress.get(rule.id)
+        if rule.type != RuleType.STREAK or rule.streak is None or rule.status not in LIVE_STATUSES or stored is None:
+            continue
+        if stored.as_of is not None and stored.as_of > as_of:
+            continue
+        found = streaks.tallies(rule, customer.streak_facts or [], context.zone)
+        shown = streaks.view(found, rule.streak, context.zone, as_of)
+        evaluation.set_progress(rule, replace(stored, value=shown.current))
+    return evaluation.decision
+
+
 def refold(
     customer: CustomerState, rule: Rule, facts: Iterable[Fact], others: Sequence[Rule], context: Context
 ) -> Decision:
@@ -143,6 +168,9 @@ def refold(
         evaluation.set_progress(rule, Progress(found.best))
         for milestone in rule.ladder.between(0, found.peak):
             evaluation.grant_once(rule, milestone, _latest(facts) or context.now)
+        return evaluation.decision
+    if rule.type == RuleType.STREAK:
+        evaluation.streak(rule, [f for f in facts if isinstance(f, Activity)])
         return evaluation.decision
     if rule.type in COUNTING_TYPES:
         value = counted_value(rule, facts)
@@ -219,6 +247,13 @@ def evaluate(
     if kind in _COUNTED_AS_THEY_COME:
         for rule in evaluation.rules_of(FEEDS[kind], activity.occurred_at):
             evaluation.apply(rule, activity)
+    if kind in STREAK_KINDS:
+        for rule in evaluation.rules:
+            if rule.type == RuleType.STREAK and rule.status in LIVE_STATUSES:
+                if customer.streak_facts is None:
+                    raise RuntimeError("a STREAK rule needs the customer's streak facts (CustomerState)")
+                refund = kind == ActivityKind.ORDER_REFUNDED
+                evaluation.streak(rule, [*customer.streak_facts, activity], refund=refund)
     if kind == ActivityKind.ORDER_PLACED:
         evaluation.orders[activity.external_id] = Order(
             activity.external_id, customer.id, activity.amount, 0, activity.occurred_at
@@ -314,6 +349,16 @@ class Evaluation:
         self.set_progress(rule, progress)
         for step, at in completed:
             self.grant_once(rule, step, at)
+
+    def streak(self, rule: Rule, facts: list[Activity], refund: bool = False) -> None:
+        """Refold a STREAK rule from the customer's facts (engine/core/streaks.py): its current
+        streak as of now, the milestones its runs reach, what a refund no longer supports."""
+        decided = streaks.decide(rule, facts, self.grants, self.context.zone, self.context.now, refund=refund)
+        self.set_progress(rule, Progress(decided.view.current, as_of=decided.as_of))
+        for milestone, key, at in decided.grants:
+            self.grant(rule, milestone, key, at)
+        for grant in decided.revocations:
+            self.revoke(rule, grant)
 
     def refund(self, activity: Activity) -> None:
         """Lower the progress of the rules that counted the refunded order."""
@@ -438,4 +483,10 @@ class Evaluation:
             orders=dict(self.orders),
             last_activity_at=latest if last is None or (latest and latest > last) else last,
             history=history,
+            streak_facts=(
+                [*self.customer.streak_facts, self.activity]
+                if self.customer.streak_facts is not None and self.activity is not None
+                and self.activity.kind in STREAK_KINDS
+                else self.customer.streak_facts
+            ),
         )

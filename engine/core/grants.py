@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from engine.core.enums import IssuedRewardStatus
 from engine.core.rewards import Reward
@@ -26,20 +26,29 @@ class GrantKey:
     revocation (only REVOKE_UNREDEEMED revokes), whatever the refund policy was when the
     earlier grants were made: editing the policy never makes a held grant look missing.
     INACTIVITY grants once per inactivity episode, named by the activity that started it.
+    STREAK grants once per streak, named by the first day of the streak's first period in the
+    shop's calendar (`st:20270301`), and one revision more after each revocation within that
+    streak (`st:20270301.1`).
     """
 
     revision: int = 0
     episode: datetime | None = None
+    streak: date | None = None
 
     def __str__(self) -> str:
         if self.episode is not None:
             return "ep:" + self.episode.astimezone(UTC).strftime(_EPISODE_FORMAT)
+        if self.streak is not None:
+            return "st:" + self.streak.strftime("%Y%m%d") + (f".{self.revision}" if self.revision else "")
         return f"g{self.revision}"
 
     @classmethod
     def parse(cls, text: str) -> GrantKey:
         if text.startswith("ep:"):
             return cls(episode=datetime.strptime(text[3:], _EPISODE_FORMAT).replace(tzinfo=UTC))
+        if text.startswith("st:"):
+            day, _, revision = text[3:].partition(".")
+            return cls(int(revision or 0), streak=datetime.strptime(day, "%Y%m%d").date())
         if text == "once":  # the first grant, as keys were written before revisions
             return cls(0)
         if text.startswith("g") and text[1:].isdigit():
@@ -95,7 +104,11 @@ class GrantBook:
         """The key the milestone's next grant takes, or None when a grant is held (not
         revoked): revision 0 first, and one more after each revocation."""
         latest = max(
-            (g for g in self._by_milestone.get((rule_id, milestone_id), ()) if g.key.episode is None),
+            (
+                g
+                for g in self._by_milestone.get((rule_id, milestone_id), ())
+                if g.key.episode is None and g.key.streak is None
+            ),
             key=lambda g: g.key.revision,
             default=None,
         )
@@ -104,6 +117,10 @@ class GrantBook:
         if latest.status == IssuedRewardStatus.REVOKED:
             return GrantKey(latest.key.revision + 1)
         return None
+
+    def of_milestone(self, rule_id: int, milestone_id: int) -> tuple[Grant, ...]:
+        """Every grant of the milestone, revoked ones included."""
+        return tuple(self._by_milestone.get((rule_id, milestone_id), ()))
 
     def holds(self, rule_id: int, milestone_id: int, key: GrantKey) -> bool:
         return any(g.key == key for g in self._by_milestone.get((rule_id, milestone_id), ()))

@@ -21,6 +21,8 @@ from engine.core.enums import (
     RefundPolicy,
     RuleStatus,
     RuleType,
+    StreakMetric,
+    StreakPeriod,
 )
 from engine.core.rewards import Reward
 
@@ -37,11 +39,14 @@ FEEDS: dict[ActivityKind, frozenset[RuleType]] = {
 }
 # Rules that credited points move: POINTS_EARNED rules and MIXED points steps.
 POINTS_FEED = frozenset({RuleType.POINTS_EARNED, RuleType.MIXED})
+# The kinds a STREAK rule's periods are made of (engine/core/streaks.py): kept apart from FEEDS,
+# because a streak is refolded from these facts rather than moved by each one.
+STREAK_KINDS = frozenset({ActivityKind.ORDER_PLACED, ActivityKind.ORDER_REFUNDED, ActivityKind.REVIEW_POSTED})
 
 
 def rule_types_for(kind: ActivityKind) -> frozenset[RuleType]:
     """Every rule type an activity of `kind` may move, directly or through points rewards."""
-    direct = FEEDS[kind]
+    direct = FEEDS[kind] | ({RuleType.STREAK} if kind in STREAK_KINDS else frozenset())
     # Refunds and cancellations only lower progress, so they grant nothing.
     if not direct or kind in (ActivityKind.ORDER_REFUNDED, ActivityKind.SUBSCRIPTION_CANCELLED):
         return direct
@@ -118,6 +123,21 @@ class RuleRef:
 
 
 @dataclass(frozen=True)
+class StreakSettings:
+    """A STREAK rule's periods and what each must hold: `minimum` in the metric's unit (a
+    count, or minor units for AMOUNT_SPENT); None is the default, 1 (one order, one review,
+    any positive amount)."""
+
+    period: StreakPeriod
+    metric: StreakMetric
+    minimum: int | None = None
+
+    @property
+    def floor(self) -> int:
+        return self.minimum or 1
+
+
+@dataclass(frozen=True)
 class Rule:
     id: int
     name: str
@@ -131,6 +151,7 @@ class Rule:
     periods: tuple[Period, ...] = ()
     # Bumped by every change to the rule or its milestones, in the statement that makes it.
     version: int = 0
+    streak: StreakSettings | None = None  # STREAK rules only
 
     def in_window(self, at: datetime) -> bool:
         """Whether `at` lies in the rule's window (start inclusive, end exclusive)."""

@@ -70,7 +70,9 @@ class CustomerState:
     customer's grants on those rules. `orders` holds the orders refunds refer to (by the
     store's order id), `subscriptions` the customer's (and the contract's) billings and
     cancellations, `history` the customer's earlier facts when a late activity makes a MIXED
-    journey replay; each is loaded only for the activities that need it.
+    journey replay; `streak_facts` the customer's orders, refunds and reviews when a STREAK
+    rule is among the rules (engine/core/streaks.py); each is loaded only for the activities
+    that need it.
     """
 
     id: int
@@ -81,3 +83,4 @@ class CustomerState:
     orders: dict[str, Order] = field(default_factory=dict)
     subscriptions: list[Activity] | None = None
     history: list[Fact] | None = None
+    streak_facts: list[Activity] | None = None

@@ -70,7 +70,7 @@ async def import_activities(shop: Shop, items: list[ActivityInput]) -> ImportRes
             valid.append((index, validate(data, shop.currency, now)))
         except DomainError as error:
             results[index].problems = error.problems
-    context = Context(now, shop.currency)
+    context = Context(now, shop.currency, timezone=shop.timezone)
     dialect = driver.dialect()
     made: list[Decision] = []
     last_seq = None

@@ -42,6 +42,7 @@ FACT_KINDS: dict[RuleType, tuple[str, ...]] = {
     RuleType.SUBSCRIPTION_CYCLES: ("SUBSCRIPTION_BILLED", "SUBSCRIPTION_CANCELLED"),
     RuleType.MIXED: tuple(sorted(k.value for k in JOURNEY_KINDS)),
     RuleType.INACTIVITY: (),
+    RuleType.STREAK: ("ORDER_PLACED", "ORDER_REFUNDED", "REVIEW_POSTED"),
 }
 
 
@@ -53,7 +54,7 @@ async def recompute(shop: Shop, rule_id: int, since: datetime | None = None) -> 
     rule = await driver.run(lambda: rulebook.by_id(rule_id), label="recompute")
     if rule is None or rule.type == RuleType.INACTIVITY:
         return 0
-    context = Context(clock.now(), shop.currency)
+    context = Context(clock.now(), shop.currency, timezone=shop.timezone)
     dialect = driver.dialect()
     after, seen = 0, 0
     while True:

@@ -45,7 +45,7 @@ async def record_activity(shop: Shop, data: ActivityInput) -> RecordResult:
     """
     now = clock.now()
     activity = validate(data, shop.currency, now)
-    context = Context(now, shop.currency)
+    context = Context(now, shop.currency, timezone=shop.timezone)
     dialect = driver.dialect()
     result, decision, last_seq = await driver.run(
         lambda: _record(shop.id, activity, context, dialect), label="record"

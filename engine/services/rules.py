@@ -19,10 +19,20 @@ from engine.core.drafts import (
     RuleDraft,
     RuleSpec,
     reward_draft_of,
+    streak_minimum_decimal,
     threshold_decimal,
     validate_rule,
 )
-from engine.core.enums import MixedStepMetric, Plan, RefundPolicy, RuleChangeAction, RuleStatus, RuleType
+from engine.core.enums import (
+    MixedStepMetric,
+    Plan,
+    RefundPolicy,
+    RuleChangeAction,
+    RuleStatus,
+    RuleType,
+    StreakMetric,
+    StreakPeriod,
+)
 from engine.core.errors import DomainError, Problems, not_found
 from engine.core.rules import periods_after_activation, periods_after_pause
 from engine.services import clock, recompute
@@ -76,6 +86,7 @@ async def create_rule(shop: Shop, draft: RuleDraft, actor_key_id: int | None) ->
             ends_at=spec.ends_at,
             refund_policy=spec.refund_policy.value,
             reward_expiry_days=spec.reward_expiry_days,
+            **_streak_columns(spec),
         )
         await _store_milestones(rule, spec, existing=[])
         await _record(rule, RuleChangeAction.CREATED, _snapshot(spec, shop.currency), actor_key_id)
@@ -108,12 +119,15 @@ async def update_rule(
         rule.ends_at = spec.ends_at
         rule.refund_policy = spec.refund_policy.value
         rule.reward_expiry_days = spec.reward_expiry_days
+        for name, value in _streak_columns(spec).items():
+            setattr(rule, name, value)
         rule.version += 1
         await rule.save()
         if "milestones" in patch:
             await _store_milestones(rule, spec, existing)
         after = _snapshot(spec, shop.currency)
-        changes = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
+        keys = [*after, *(k for k in before if k not in after)]  # a STREAK rule's fields come and go
+        changes = {k: {"from": before.get(k), "to": after.get(k)} for k in keys if before.get(k) != after.get(k)}
         if changes:
             await _record(rule, RuleChangeAction.UPDATED, changes, actor_key_id)
     if rule.status in LIVE and _changes_what_counts(before, after):
@@ -129,7 +143,8 @@ LIVE = (RuleStatus.ACTIVE.value, RuleStatus.PAUSED.value)
 def _changes_what_counts(before: dict[str, Any], after: dict[str, Any]) -> bool:
     def counting(snapshot: dict[str, Any]) -> tuple:
         steps = [(m["id"], m["threshold"], m["stepMetric"]) for m in snapshot["milestones"]]
-        return snapshot["startsAt"], snapshot["endsAt"], steps
+        streak = tuple(snapshot.get(name) for name in STREAK_FIELDS)
+        return snapshot["startsAt"], snapshot["endsAt"], steps, streak
 
     return counting(before) != counting(after)
 
@@ -139,6 +154,9 @@ def _patched_spec(
 ) -> RuleSpec:
     """The rule as `patch` leaves it, validated; milestone ids must be the rule's own."""
     current = _draft_of(rule, existing, currency)
+    if patch.get("type", current.type) != RuleType.STREAK:
+        # Leaving STREAK drops its settings, unless the caller gave them (which is refused).
+        current = replace(current, period=None, streak_metric=None, minimum_per_period=None)
     draft = replace(current, **patch)
     problems = Problems()
     if draft.type != current.type and rule.ever_activated:
@@ -287,7 +305,7 @@ async def _record(
 
 
 def _snapshot(spec: RuleSpec, currency: str) -> dict[str, Any]:
-    return {
+    snapshot = {
         "name": spec.name,
         "type": spec.type.value,
         "startsAt": spec.starts_at,
@@ -295,6 +313,26 @@ def _snapshot(spec: RuleSpec, currency: str) -> dict[str, Any]:
         "refundPolicy": spec.refund_policy.value,
         "rewardExpiryDays": spec.reward_expiry_days,
         "milestones": [m.as_json(spec.type, currency) for m in spec.milestones],
+    }
+    if spec.period is not None or spec.streak_metric is not None:  # STREAK rules only
+        metric = spec.streak_metric.value if spec.streak_metric else None
+        minimum = streak_minimum_decimal(metric, spec.streak_minimum, currency)
+        snapshot.update(
+            period=spec.period.value if spec.period else None,
+            streakMetric=metric,
+            minimumPerPeriod=None if minimum is None else str(minimum),
+        )
+    return snapshot
+
+
+STREAK_FIELDS = ("period", "streakMetric", "minimumPerPeriod")
+
+
+def _streak_columns(spec: RuleSpec) -> dict[str, Any]:
+    return {
+        "streak_period": spec.period.value if spec.period else None,
+        "streak_metric": spec.streak_metric.value if spec.streak_metric else None,
+        "streak_minimum": spec.streak_minimum,
     }
 
 
@@ -310,6 +348,9 @@ def _spec_of(rule: MilestoneRule, milestones: list[Milestone]) -> RuleSpec:
             MilestoneSpec(m.threshold, m.reward, m.step_metric, m.description, m.id)
             for m in milestones
         ],
+        period=StreakPeriod(rule.streak_period) if rule.streak_period else None,
+        streak_metric=StreakMetric(rule.streak_metric) if rule.streak_metric else None,
+        streak_minimum=rule.streak_minimum,
     )
 
 
@@ -332,6 +373,9 @@ def _draft_of(rule: MilestoneRule, milestones: list[Milestone], currency: str) -
             )
             for m in milestones
         ],
+        period=StreakPeriod(rule.streak_period) if rule.streak_period else None,
+        streak_metric=StreakMetric(rule.streak_metric) if rule.streak_metric else None,
+        minimum_per_period=streak_minimum_decimal(rule.streak_metric, rule.streak_minimum, currency),
     )
 
 

@@ -1,4 +1,5 @@
-"""The sweep: expires code rewards past `expiresAt` and grants INACTIVITY milestones.
+"""The sweep: expires code rewards past `expiresAt`, grants INACTIVITY milestones and closes
+STREAK periods.
 
 Set-based and batched: rewards and customers are taken a page at a time by id, so memory stays
 flat whatever the shop's size. Expiry is one UPDATE … RETURNING per page that skips rewards
@@ -7,6 +8,11 @@ statement. Inactivity grants go through the core (`decide_inactivity`) a page of
 a time, each page locking its customers first like every other unit of work. Safe to run twice
 at once: a grant's unique key (rule, milestone, customer, episode) lets one of them issue it,
 and expiry only moves rewards that are still ISSUED.
+
+Closing streak periods writes one thing: the current streak (`rule_progress.value`) of each
+customer whose streak is alive in the stored progress but broken as of `asOf` (a period ended
+without enough activity), a page of such customers per transaction, through the core
+(`decide_streaks`). Running it again finds nothing more to write.
 
 A future `asOf` runs only as a dry run, which writes nothing and says what the sweep would do.
 """
@@ -23,15 +29,16 @@ from engine.core.calendar import shifted
 from engine.core.decisions import Event
 from engine.core.enums import IssuedRewardStatus, RewardEventType, RewardKind, RuleType
 from engine.core.errors import DomainError
-from engine.core.evaluation import Context, decide_inactivity
+from engine.core.evaluation import Context, decide_inactivity, decide_streaks
 from engine.core.rules import POINTS_FEED, RuleRef
-from engine.core.state import CustomerState
+from engine.core.state import CustomerState, PointsCredit
 from engine.services import clock, event_log, telemetry
-from engine.store import customers, decisions, driver, events
+from engine.store import activities, customers, decisions, driver, events
 from engine.store import rules as rulebook
 from engine.store.driver import Fetch, Work
 from engine.store.rules import REWARD_WITH_CONTEXT, grant_of
 from engine.store.sql import marks
+from engine.store.state import STREAK_KIND_NAMES
 
 BATCH = 1000
 
@@ -45,6 +52,7 @@ class RuleSweep:
     customers: int = 0  # customers granted at least one of its milestones
     granted: int = 0
     expired: int = 0
+    streaks_broken: int = 0
 
 
 @dataclass
@@ -54,6 +62,7 @@ class SweepResult:
     granted: int = 0
     expired: int = 0
     customers_scanned: int = 0
+    streaks_broken: int = 0  # (customer, STREAK rule) pairs whose streak the sweep found broken
     stopped: bool = False
     seconds: float = 0.0
     by_rule: dict[int, RuleSweep] = field(default_factory=dict)
@@ -70,6 +79,8 @@ class SweepResult:
             f" {'would expire' if self.dry_run else 'expired'}, {self.customers_scanned} customers"
             f" scanned in {self.seconds:.2f}s{state}"
         ]
+        if self.streaks_broken:
+            lines.append(f"  {self.streaks_broken} streaks {'would break' if self.dry_run else 'broken'}")
         for part in sorted(self.by_rule.values(), key=lambda r: r.rule_id):
             lines.append(
                 f"  rule {part.rule_id} {part.rule_name!r}: {part.granted} granted to"
@@ -101,6 +112,8 @@ async def run_sweep(
         await _expire(result, should_stop, shop_id, now)
         if not result.stopped:
             await _inactivity(result, should_stop, shop_id, now)
+        if not result.stopped:
+            await _streaks(result, should_stop, shop_id, now)
     except Exception:
         telemetry.sweep_finished(time.perf_counter() - started, result.granted, failed=True)
         raise
@@ -261,3 +274,74 @@ def _grant_page(
         return made, None
     return made, (yield from decisions.write(shop_id, made, context.now, dialect))
 
+
+
+# --- streaks ----------------------------------------------------------------------------------
+
+
+async def _streaks(result: SweepResult, should_stop, shop_id: int | None, now: datetime) -> None:
+    dialect = driver.dialect()
+    for shop, timezone in await driver.run(lambda: _shops_with_streaks(shop_id), label="sweep"):
+        context = Context(now, timezone=timezone)
+        rules = await driver.run(lambda: rulebook.live(shop, {RuleType.STREAK}), label="sweep")
+        rule_ids = [r.id for r in rules]
+        after = 0
+        while rule_ids:
+            if should_stop():
+                result.stopped = True
+                return
+            page = await driver.run(lambda: _streaking_customers(rule_ids, after), label="sweep")
+            if not page:
+                break
+            made = await driver.run(
+                lambda: _close_page(shop, page, result.as_of, context, dialect, result.dry_run), label="sweep"
+            )
+            names = {r.id: r.name for r in rules}
+            for decision in made:
+                for rule_id in decision.progress:
+                    result.streaks_broken += 1
+                    result.rule(rule_id, names[rule_id]).streaks_broken += 1
+            if len(page) < BATCH:
+                break
+            after = page[-1]
+
+
+def _shops_with_streaks(shop_id: int | None) -> Work[list[tuple[int, str]]]:
+    shop_filter = "" if shop_id is None else " AND r.shop_id = $1"
+    rows = yield Fetch(
+        "SELECT DISTINCT r.shop_id, s.timezone FROM milestone_rules r JOIN shops s ON s.id = r.shop_id"
+        f" WHERE r.status IN ('ACTIVE', 'PAUSED') AND r.type = 'STREAK'{shop_filter} ORDER BY r.shop_id",
+        () if shop_id is None else (shop_id,),
+    )
+    return [(int(r["shop_id"]), r["timezone"]) for r in rows]
+
+
+def _streaking_customers(rule_ids: list[int], after: int) -> Work[list[int]]:
+    """The next page of customers whose stored streak on one of these rules is alive."""
+    rows = yield Fetch(
+        "SELECT DISTINCT customer_id FROM rule_progress"
+        f" WHERE rule_id IN ({marks(len(rule_ids), 2)}) AND value > 0 AND customer_id > $1"
+        f" ORDER BY customer_id LIMIT {BATCH}",
+        (after, *rule_ids),
+    )
+    return [int(r["customer_id"]) for r in rows]
+
+
+def _close_page(
+    shop_id: int, page: list[int], as_of: datetime, context: Context, dialect: str, dry_run: bool
+) -> Work[list]:
+    """Lock a page of customers, refold their streaks as of `as_of`, write what broke."""
+    locked = yield from customers.lock(page, for_update=dialect != "sqlite" and not dry_run)
+    rules, progress, grants = yield from rulebook.with_state(shop_id, list(locked), {RuleType.STREAK})
+    facts = yield from activities.history(list(locked), set(), kinds=STREAK_KIND_NAMES, credits=False)
+    made = []
+    for customer_id, customer in locked.items():
+        state = CustomerState(customer.id, customer.external_id, progress[customer_id], grants[customer_id],
+                              customer.last_activity_at)
+        state.streak_facts = [f for f in facts[customer_id] if not isinstance(f, PointsCredit)]
+        decision = decide_streaks(state, rules, as_of, context)
+        if decision.progress:
+            made.append(decision)
+    if made and not dry_run:
+        yield from decisions.write(shop_id, made, context.now, dialect)
+    return made

@@ -7,17 +7,25 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from engine.core.enums import IssuedRewardStatus, MixedStepMetric, RefundPolicy, RuleStatus, RuleType
+from engine.core.enums import (
+    IssuedRewardStatus,
+    MixedStepMetric,
+    RefundPolicy,
+    RuleStatus,
+    RuleType,
+    StreakMetric,
+    StreakPeriod,
+)
 from engine.core.grants import Grant, GrantBook, GrantKey
 from engine.core.rewards import Reward
-from engine.core.rules import Ladder, Milestone, Period, Rule
+from engine.core.rules import Ladder, Milestone, Period, Rule, StreakSettings
 from engine.core.state import Progress
 from engine.store.driver import Fetch, Work
 from engine.store.sql import from_json, marks, moment, to_datetime
 
 RULE_COLUMNS = (
     "r.id, r.name, r.type, r.status, r.starts_at, r.ends_at, r.refund_policy,"
-    " r.reward_expiry_days, r.counting_periods, r.version"
+    " r.reward_expiry_days, r.counting_periods, r.version, r.streak_period, r.streak_metric, r.streak_minimum"
 )
 LIVE = "('ACTIVE', 'PAUSED')"
 # Rules with their ladders, kept by this process for as long as their version is current (every
@@ -63,7 +71,17 @@ def rule_of(row: Any, ladder: Ladder) -> Rule:
         ends_at=to_datetime(row["ends_at"]),
         periods=periods_of(row["counting_periods"]),
         version=int(row["version"]),
+        streak=streak_of(row),
     )
+
+
+def streak_of(row: Any) -> StreakSettings | None:
+    """A STREAK rule's settings from its row's columns (None for the other types)."""
+    if not row["streak_period"] or not row["streak_metric"]:
+        return None
+    minimum = row["streak_minimum"]
+    period, metric = StreakPeriod(row["streak_period"]), StreakMetric(row["streak_metric"])
+    return StreakSettings(period, metric, None if minimum is None else int(minimum))
 
 
 def grant_of(row: Any) -> Grant:

@@ -1,6 +1,6 @@
 """Loading what evaluation needs, set-wise: the rules a set of activities may move, with
 each customer's progress and grants on them, and only where needed the refunded orders, the
-customers' contracts and the history a late activity replays."""
+customers' contracts, the history a late activity replays and the facts a STREAK rule folds."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from engine.core.activities import Activity
 from engine.core.contracts import SUBSCRIPTION_KINDS
 from engine.core.enums import ActivityKind, RuleType
 from engine.core.evaluation import needs_history
-from engine.core.rules import Rule, rule_types_for
+from engine.core.rules import STREAK_KINDS, Rule, rule_types_for
 from engine.core.state import CustomerState
 from engine.store import activities as log
 from engine.store import rules as rulebook
 from engine.store.customers import Locked
 from engine.store.driver import Work
+
+STREAK_KIND_NAMES = tuple(sorted(kind.value for kind in STREAK_KINDS))
 
 
 @dataclass
@@ -62,6 +64,14 @@ def load(
             state.subscriptions = [
                 a for a in found if a.customer_external_id == state.external_id or a.contract_id in mine
             ]
+
+    if any(r.type == RuleType.STREAK for r in rules):
+        streaky = [cid for cid, items in batch.items() if any(a.kind in STREAK_KINDS for a in items)]
+        if streaky:
+            # A streak is refolded from the customer's orders, refunds and reviews: one statement.
+            found_facts = yield from log.history(streaky, in_batch, kinds=STREAK_KIND_NAMES, credits=False)
+            for customer_id in streaky:
+                states[customer_id].streak_facts = [f for f in found_facts[customer_id] if isinstance(f, Activity)]
 
     late = [cid for cid, items in batch.items() if needs_history(states[cid], items, rules)]
     if late:

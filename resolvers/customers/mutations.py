@@ -33,6 +33,9 @@ class SweepRuleResult:
     customers: int = strawberry.field(description="Customers granted at least one of its milestones.")
     granted: int = strawberry.field(description="Its inactivity rewards granted.")
     expired: int = strawberry.field(description="Its code rewards expired.")
+    streaks_broken: int = strawberry.field(
+        default=0, description="STREAK only: customers whose streak a period ending without enough activity broke."
+    )
 
 
 @strawberry.type
@@ -42,6 +45,9 @@ class RunInactivitySweepPayload:
     granted: int = strawberry.field(default=0, description="Inactivity rewards granted.")
     expired: int = strawberry.field(default=0, description="Code rewards expired.")
     customers_scanned: int = 0
+    streaks_broken: int = strawberry.field(
+        default=0, description="Customers' STREAK streaks found broken: a period ended without enough activity."
+    )
     by_rule: list[SweepRuleResult] = strawberry.field(
         default_factory=list, description="The same, rule by rule (in rule id order)."
     )
@@ -72,7 +78,8 @@ class RewardMutation:
 
     @strawberry.mutation(
         permission_classes=[IsAdmin],
-        description="Grant this shop's inactivity milestones and expire its due rewards as of "
+        description="Grant this shop's inactivity milestones, expire its due rewards and close its "
+        "STREAK periods (storing streaks a period without enough activity broke) as of "
         "`asOf` (default now; a past time replays what the sweep would have done then). A future "
         "`asOf` is refused unless `dryRun`, which writes nothing and answers what the sweep "
         "would do. The server also runs the sweep on an interval.",
@@ -92,9 +99,10 @@ class RewardMutation:
             granted=result.granted,
             expired=result.expired,
             customers_scanned=result.customers_scanned,
+            streaks_broken=result.streaks_broken,
             by_rule=[
                 SweepRuleResult(rule=MilestoneRule(row=rules[part.rule_id]), customers=part.customers,
-                                granted=part.granted, expired=part.expired)
+                                granted=part.granted, expired=part.expired, streaks_broken=part.streaks_broken)
                 for part in sorted(result.by_rule.values(), key=lambda p: p.rule_id)
                 if part.rule_id in rules
             ],

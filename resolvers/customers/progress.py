@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 
@@ -11,12 +12,14 @@ from strawberry.dataloader import DataLoader
 
 from engine.core.drafts import threshold_decimal
 from engine.core.enums import RuleStatus, RuleType
-from engine.services.progress import RuleProgressView, progress_for
+from engine.core.enums import StreakMetric as StreakMetricEnum
+from engine.core.money import from_minor
+from engine.services.progress import RuleProgressView, StreakState, progress_for
 from models import Customer as CustomerRow
 from models import MilestoneRule as RuleRow
 from resolvers.context import Info
 from resolvers.customers.rewards import IssuedReward
-from resolvers.enums import MilestoneRuleStatus
+from resolvers.enums import MilestoneRuleStatus, StreakPeriod
 from resolvers.loaders import Loader
 from resolvers.rules.types import Milestone, MilestoneRule
 
@@ -42,6 +45,49 @@ class SubscriptionContractProgress:
     cycles: int
 
 
+@strawberry.type(description="A STREAK rule's progress: consecutive periods, and the current period.")
+class StreakProgress:
+    state: strawberry.Private[StreakState]
+
+    def _measure(self, info: Info, value: int) -> Decimal:
+        if self.state.settings.metric == StreakMetricEnum.AMOUNT_SPENT:
+            return from_minor(value, info.context.shop.currency)
+        return Decimal(value)
+
+    @strawberry.field(description="Consecutive periods met through the current one, or through the previous one while "
+                      "the current one is not met yet; 0 once a period ended without enough.")
+    def current_streak(self) -> int:
+        return self.state.view.current
+
+    @strawberry.field(description="The longest run of consecutive periods met.")
+    def best_streak(self) -> int:
+        return self.state.view.best
+
+    @strawberry.field
+    def period(self) -> StreakPeriod:
+        return StreakPeriod(self.state.settings.period.value)
+
+    @strawberry.field(description="The current period's first instant (midnight in the shop's time zone).")
+    def period_starts_at(self) -> datetime:
+        return self.state.starts_at
+
+    @strawberry.field(description="The next period's first instant.")
+    def period_ends_at(self) -> datetime:
+        return self.state.ends_at
+
+    @strawberry.field(description="What the current period holds: orders, reviews or money.")
+    def period_value(self, info: Info) -> Decimal:
+        return self._measure(info, self.state.view.value)
+
+    @strawberry.field(description="What a period must hold to count.")
+    def period_minimum(self, info: Info) -> Decimal:
+        return self._measure(info, self.state.view.minimum)
+
+    @strawberry.field(description="Whether the current period holds its minimum.")
+    def period_met(self) -> bool:
+        return self.state.view.met
+
+
 @strawberry.type
 class RuleProgress:
     view: strawberry.Private[RuleProgressView]
@@ -63,8 +109,8 @@ class RuleProgress:
         return threshold_decimal(rule_type, metric, value, info.context.shop.currency)
 
     @strawberry.field(
-        description="Orders, money, points, reviews, inactive days or the best contract's "
-        "cycles; for MIXED rules, the count within the current step."
+        description="Orders, money, points, reviews, inactive days, the best contract's "
+        "cycles or the current streak's periods; for MIXED rules, the count within the current step."
     )
     def value(self, info: Info) -> Decimal:
         return self._amount(info, self.view.value)
@@ -97,6 +143,10 @@ class RuleProgress:
             for state in self.view.milestones
         ]
 
+    @strawberry.field(description="STREAK only: the current and best streaks and the current period.")
+    def streak(self) -> StreakProgress | None:
+        return StreakProgress(state=self.view.streak) if self.view.streak else None
+
     @strawberry.field(description="SUBSCRIPTION_CYCLES only: each contract of the customer.")
     def contracts(self) -> list[SubscriptionContractProgress]:
         return [
@@ -125,7 +175,7 @@ def progress_loader(
         else:
             query = query.filter(status__in=wanted)
         rules = await query.order_by("id")
-        views = await progress_for(customers, rules)
+        views = await progress_for(customers, rules, info.context.shop.timezone)
         return [[RuleProgress(view=v) for v in views[c.id]] for c in customers]
 
     name = "widget_progress" if widget else f"progress:{','.join(wanted)}"

@@ -12,8 +12,10 @@ from engine.core.drafts import MilestoneDraft, RuleDraft
 from engine.core.enums import MixedStepMetric as MetricEnum
 from engine.core.enums import RefundPolicy as PolicyEnum
 from engine.core.enums import RuleType as TypeEnum
+from engine.core.enums import StreakMetric as StreakMetricEnum
+from engine.core.enums import StreakPeriod as StreakPeriodEnum
 from engine.core.errors import DomainError
-from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy
+from resolvers.enums import MilestoneRuleType, MixedStepMetric, RefundPolicy, StreakMetric, StreakPeriod
 from resolvers.rewards import RewardInput
 from resolvers.times import input_time
 from wire import ids
@@ -33,6 +35,14 @@ class MilestoneInput:
     )
 
 
+_PERIOD = "STREAK only: a calendar week (Monday first) or month in the shop's time zone."
+_METRIC = "STREAK only: what each period measures."
+_MINIMUM = (
+    "STREAK only: what a period must hold to count, orders or reviews (a whole number) or money;"
+    " by default 1 order, 1 review or any amount."
+)
+
+
 @strawberry.input
 class MilestoneRuleInput:
     name: str
@@ -42,6 +52,9 @@ class MilestoneRuleInput:
     refund_policy: RefundPolicy | None = None
     reward_expiry_days: int | None = None
     milestones: list[MilestoneInput]
+    period: StreakPeriod | None = strawberry.field(default=None, description=_PERIOD)
+    streak_metric: StreakMetric | None = strawberry.field(default=None, description=_METRIC)
+    minimum_per_period: Decimal | None = strawberry.field(default=None, description=_MINIMUM)
 
 
 @strawberry.input(description="The fields to change; `milestones`, when given, replaces the list.")
@@ -53,6 +66,9 @@ class MilestoneRuleUpdateInput:
     refund_policy: RefundPolicy | None = strawberry.UNSET
     reward_expiry_days: int | None = strawberry.UNSET
     milestones: list[MilestoneInput] | None = strawberry.UNSET
+    period: StreakPeriod | None = strawberry.field(default=strawberry.UNSET, description=_PERIOD)
+    streak_metric: StreakMetric | None = strawberry.field(default=strawberry.UNSET, description=_METRIC)
+    minimum_per_period: Decimal | None = strawberry.field(default=strawberry.UNSET, description=_MINIMUM)
 
 
 def milestone_drafts(milestones: list[MilestoneInput]) -> list[MilestoneDraft]:
@@ -86,6 +102,9 @@ def rule_draft(data: MilestoneRuleInput) -> RuleDraft:
         refund_policy=PolicyEnum(data.refund_policy.value) if data.refund_policy else PolicyEnum.KEEP,
         reward_expiry_days=data.reward_expiry_days,
         milestones=milestone_drafts(data.milestones),
+        period=StreakPeriodEnum(data.period.value) if data.period else None,
+        streak_metric=StreakMetricEnum(data.streak_metric.value) if data.streak_metric else None,
+        minimum_per_period=data.minimum_per_period,
     )
 
 
@@ -93,7 +112,8 @@ def rule_patch(data: MilestoneRuleUpdateInput) -> dict[str, Any]:
     """Only the fields the caller gave; null clears the optional ones."""
     patch: dict[str, Any] = {}
     required = ("name", "type", "milestones")
-    for name in ("name", "type", "starts_at", "ends_at", "refund_policy", "reward_expiry_days", "milestones"):
+    names = ("name", "type", "starts_at", "ends_at", "refund_policy", "reward_expiry_days", "milestones", *_STREAK)
+    for name in names:
         value = getattr(data, name)
         if value is strawberry.UNSET:
             continue
@@ -109,7 +129,14 @@ def rule_patch(data: MilestoneRuleUpdateInput) -> dict[str, Any]:
             patch[name] = input_time(patch[name], (_camel(name),))
     if "milestones" in patch:
         patch["milestones"] = milestone_drafts(patch["milestones"])
+    if patch.get("period") is not None:
+        patch["period"] = StreakPeriodEnum(patch["period"].value)
+    if patch.get("streak_metric") is not None:
+        patch["streak_metric"] = StreakMetricEnum(patch["streak_metric"].value)
     return patch
+
+
+_STREAK = ("period", "streak_metric", "minimum_per_period")
 
 
 def _camel(name: str) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.scalars import JSON
 
-from engine.core.drafts import threshold_decimal
+from engine.core.drafts import streak_minimum_decimal, threshold_decimal
 from engine.core.enums import RuleType as RuleTypeEnum
 from models import Milestone as MilestoneRow
 from models import MilestoneRule as RuleRow
@@ -20,6 +20,8 @@ from resolvers.enums import (
     MixedStepMetric,
     RefundPolicy,
     RuleChangeAction,
+    StreakMetric,
+    StreakPeriod,
 )
 from resolvers.loaders import milestones_of_rule
 from resolvers.node import Node
@@ -142,6 +144,20 @@ class MilestoneRule(Node):
     @strawberry.field(description="INACTIVITY rules are never shown on the storefront widget.")
     def shown_on_widget(self) -> bool:
         return self.row.type != RuleTypeEnum.INACTIVITY.value
+
+    @strawberry.field(description="STREAK only: the calendar period, in the shop's time zone.")
+    def period(self) -> StreakPeriod | None:
+        return StreakPeriod(self.row.streak_period) if self.row.streak_period else None
+
+    @strawberry.field(description="STREAK only: what each period measures.")
+    def streak_metric(self) -> StreakMetric | None:
+        return StreakMetric(self.row.streak_metric) if self.row.streak_metric else None
+
+    @strawberry.field(
+        description="STREAK only: what a period must hold; null is the default (1 order, 1 review, any amount)."
+    )
+    def minimum_per_period(self, info: Info) -> Decimal | None:
+        return streak_minimum_decimal(self.row.streak_metric, self.row.streak_minimum, info.context.shop.currency)
 
     @strawberry.field
     def created_at(self) -> datetime:

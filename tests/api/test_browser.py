@@ -115,6 +115,9 @@ RULES = [
         {"threshold": "100", "stepMetric": "AMOUNT_SPENT", "description": "Spend €100 more",
          "reward": {"percentageDiscount": {"percent": "10"}}},
     ]),
+    ("Monthly streak", "STREAK", {"period": "MONTH", "streakMetric": "ORDERS"}, [
+        {"threshold": "3", "reward": {"points": {"points": 40}}},
+    ]),
     (INACTIVITY_NAME, "INACTIVITY", {}, [
         {"threshold": "30", "reward": {"points": {"points": 5}}},
     ]),
@@ -251,6 +254,7 @@ EXPECTED_FIGURES = {
     "Reviewer": "1 of 3 reviews",
     "Points club": "155 of 200 points",
     "Subscriber": "2 of 3 billing cycles",
+    "Monthly streak": "1 of 3 periods in a row",
 }
 
 
@@ -259,7 +263,7 @@ async def test_the_widget_shows_the_apis_numbers_for_every_rule_type(page, serve
     await open_widget(page, served.page_for())
     by_type = {p["rule"]["type"]: p for p in view["progress"]}
     assert set(by_type) == {"ORDERS_COUNT", "AMOUNT_SPENT", "POINTS_EARNED", "REVIEWS_COUNT",
-                            "SUBSCRIPTION_CYCLES", "MIXED"}
+                            "SUBSCRIPTION_CYCLES", "MIXED", "STREAK"}
     assert await page.locator("milestones-progress section.rule").count() == len(view["progress"])
 
     for progress in view["progress"]:

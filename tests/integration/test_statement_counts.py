@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from engine.core.activities import ActivityInput
 from engine.core.drafts import MilestoneDraft, RewardDraft, RuleDraft
-from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RewardKind, RuleType
+from engine.core.enums import ActivityKind, MixedStepMetric, Plan, RewardKind, RuleType, StreakMetric, StreakPeriod
 from engine.services import rules, shops
 from engine.services.recording import record_activity
 from engine.store import driver
@@ -113,3 +113,24 @@ async def test_a_duplicate_order_costs_a_few_reads_and_writes_nothing_new():
         again = await record_activity(shop, order)
     assert again.duplicate
     assert len(seen) <= 3, seen
+
+
+async def test_a_streak_rule_costs_an_order_one_statement_more_the_customers_orders_refunds_and_reviews():
+    plain = await _shop_with_twenty_rules()
+    streaky = await _shop_with_twenty_rules()
+    draft = RuleDraft(
+        "Monthly streak", RuleType.STREAK, [MilestoneDraft(Decimal(3), RewardDraft(RewardKind.POINTS, points=5))],
+        period=StreakPeriod.MONTH, streak_metric=StreakMetric.ORDERS,
+    )
+    await rules.activate_rule(streaky, (await rules.create_rule(streaky, draft, None)).id, False, None)
+    for shop in (plain, streaky):
+        await record_activity(shop, _order("warm-up", "1.00"))
+        await record_activity(shop, _order("regular", "1.00"))
+    with statements() as without:
+        await record_activity(plain, _order("regular", "5.00"))
+    with statements() as with_streak:
+        await record_activity(streaky, _order("regular", "5.00"))
+    own_without, _ = _split(without)
+    own_with, _ = _split(with_streak)
+    assert len(own_with) == len(own_without) + 1, own_with
+    assert any("FROM activities a JOIN customers c" in s for s in own_with)

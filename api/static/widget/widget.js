@@ -82,6 +82,7 @@ fragment RewardWords on Reward {
         REVIEWS: { one: "{count} review", other: "{count} reviews" },
         REFERRALS: { one: "{count} referral", other: "{count} referrals" },
         CYCLES: { one: "{count} billing cycle", other: "{count} billing cycles" },
+        PERIODS: { one: "{count} period in a row", other: "{count} periods in a row" },
       },
       rewardPoints: { one: "{count} point", other: "{count} points" },
       rewardCredit: "{amount} store credit",
@@ -130,6 +131,7 @@ fragment RewardWords on Reward {
         REVIEWS: { one: "{count} avis", other: "{count} avis" },
         REFERRALS: { one: "{count} parrainage", other: "{count} parrainages" },
         CYCLES: { one: "{count} cycle de facturation", other: "{count} cycles de facturation" },
+        PERIODS: { one: "{count} période d’affilée", other: "{count} périodes d’affilée" },
       },
       rewardPoints: { one: "{count} point", other: "{count} points" },
       rewardCredit: "{amount} d’avoir",
@@ -160,6 +162,7 @@ fragment RewardWords on Reward {
     POINTS_EARNED: "POINTS",
     REVIEWS_COUNT: "REVIEWS",
     SUBSCRIPTION_CYCLES: "CYCLES",
+    STREAK: "PERIODS", // consecutive weeks or months
   };
   const STEP_METRIC = {
     ORDERS: "ORDERS",
