@@ -7,7 +7,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_reporting_indexes')]
+    dependencies = [('models', '0006_grant_lookup')]
 
     initial = False
 
