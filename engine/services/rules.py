@@ -163,6 +163,12 @@ def _patched_spec(
         problems.add(
             "TYPE_LOCKED", "The type cannot change once the rule has been activated.", ("type",)
         )
+    elif draft.period != current.period and rule.ever_activated:
+        # A streak's grants are named by the first day of its first period: another calendar
+        # would name the same streak anew and grant its milestones again.
+        problems.add(
+            "PERIOD_LOCKED", "The period cannot change once the rule has been activated.", ("period",)
+        )
     known = {m.id for m in existing}
     seen: set[int] = set()
     if "milestones" in patch:

@@ -268,3 +268,16 @@ async def test_editing_a_live_streak_rule_recomputes_its_streaks_and_grants_what
         shown = await progress(shop, "fay", rule["id"])
     assert (shown["value"], shown["streak"]["currentStreak"], shown["streak"]["bestStreak"]) == ("3", 3, 3)
     assert await grant_keys(shop, "fay") == [("st:20270101", "ISSUED", "3")]
+
+
+async def test_the_period_of_a_rule_that_has_been_live_cannot_change(shops):
+    shop = await shops(timezone=NY)
+    with clock.frozen(at("2027-01-02T10:00:00-05:00")) as move:
+        rule = await streak_rule(shop, [(3, points(100))])
+        await order_at(shop, move, "gus", "2027-01-05T10:00:00-05:00")
+        edited = await shop.gql(UPDATE, {"id": rule["id"], "input": {"period": "WEEK"}})
+        assert [(e["field"], e["code"]) for e in edited["updateMilestoneRule"]["userErrors"]] == [
+            (["input", "period"], "PERIOD_LOCKED")
+        ]
+        shown = await progress(shop, "gus", rule["id"])
+    assert shown["streak"]["period"] == "MONTH"
