@@ -16,6 +16,7 @@ from datetime import timedelta
 from functools import partial
 
 import httpx
+from tortoise.transactions import in_transaction
 
 from api.public_network import delivery_transport
 from delivery import webhooks
@@ -124,9 +125,10 @@ class WebhookWorker:
             if row.type in wanted:
                 if not await webhooks.renew(endpoint, self.owner, LEASE):
                     break
-                if not await self._post(endpoint, row, shop.currency):
+                if not await self._post(endpoint, row, shop.currency):  # advances when delivered
                     break
-            await webhooks.advance(endpoint, self.owner, row.seq)
+            else:
+                await webhooks.advance(endpoint, self.owner, row.seq)
             done += 1
         return done
 
@@ -154,23 +156,29 @@ class WebhookWorker:
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.perf_counter() - started) * 1000)
         telemetry.webhook_attempted(error is None)
-        await webhooks.log_delivery(
-            endpoint,
-            event_id=row.id,
-            event_seq=row.seq,
-            success=error is None,
-            status_code=status,
-            error=error,
-            duration_ms=duration_ms,
-        )
-        if error is not None:
-            await webhooks.failed(
+        # The attempt's log entry and what it does to the endpoint (its cursor moved on, or one
+        # more failure counted) commit together: a reader never sees one without the other.
+        async with in_transaction():
+            await webhooks.log_delivery(
                 endpoint,
-                self.owner,
-                error,
-                max_attempts=self.max_attempts,
-                base_seconds=self.retry_base_seconds,
+                event_id=row.id,
+                event_seq=row.seq,
+                success=error is None,
+                status_code=status,
+                error=error,
+                duration_ms=duration_ms,
             )
+            if error is None:
+                await webhooks.advance(endpoint, self.owner, row.seq)
+            else:
+                await webhooks.failed(
+                    endpoint,
+                    self.owner,
+                    error,
+                    max_attempts=self.max_attempts,
+                    base_seconds=self.retry_base_seconds,
+                )
+        if error is not None:
             log.warning(
                 "webhook delivery failed",
                 extra={
