@@ -149,7 +149,7 @@ class ActivityInput:
 
     def member(self) -> tuple[str, RecordInput]:
         """The kind's input member as the schema names it (`subscriptionBilling`), and its value."""
-        for python_name, graphql_name in MEMBERS:
+        for python_name, graphql_name, _ in MEMBERS:
             given = getattr(self, python_name)
             if given:
                 return graphql_name, given.value
@@ -161,9 +161,14 @@ RecordInput = (
     | RecordSubscriptionBillingInput | RecordSubscriptionCancellationInput | RecordPointsEarnedInput
     | RecordSignupInput
 )
-MEMBERS = [
-    ("order", "order"), ("refund", "refund"), ("review", "review"), ("referral", "referral"),
-    ("subscription_billing", "subscriptionBilling"),
-    ("subscription_cancellation", "subscriptionCancellation"),
-    ("points_earned", "pointsEarned"), ("signup", "signup"),
+# Each member's Python name, schema name and input type.
+MEMBERS: list[tuple[str, str, type[RecordInput]]] = [
+    ("order", "order", RecordOrderInput),
+    ("refund", "refund", RecordRefundInput),
+    ("review", "review", RecordReviewInput),
+    ("referral", "referral", RecordReferralInput),
+    ("subscription_billing", "subscriptionBilling", RecordSubscriptionBillingInput),
+    ("subscription_cancellation", "subscriptionCancellation", RecordSubscriptionCancellationInput),
+    ("points_earned", "pointsEarned", RecordPointsEarnedInput),
+    ("signup", "signup", RecordSignupInput),
 ]
