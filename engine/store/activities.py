@@ -14,7 +14,7 @@ from engine.core.enums import ActivityKind, RuleType
 from engine.core.journeys import JOURNEY_KINDS
 from engine.core.state import Fact, Order, PointsCredit
 from engine.store.driver import Fetch, Work
-from engine.store.sql import marks, moment, value_rows
+from engine.store.sql import ROWS_PER_STATEMENT, marks, moment, value_rows
 
 _COLUMNS = (
     "shop_id, customer_id, kind, external_id, payload, payload_hash, occurred_at, recorded_at,"
@@ -40,8 +40,8 @@ def insert(
     """Store (customer id, activity) pairs under their idempotency keys; returns the ids of
     those stored now by (kind, external id): the others were recorded before."""
     stored: dict[tuple[str, str], int] = {}
-    for start in range(0, len(activities), CHUNK):
-        chunk = activities[start : start + CHUNK]
+    for start in range(0, len(activities), ROWS_PER_STATEMENT):
+        chunk = activities[start : start + ROWS_PER_STATEMENT]
         rows = yield Fetch(
             f"INSERT INTO activities ({_COLUMNS}) VALUES {value_rows(len(chunk), _WIDTH)}"
             " ON CONFLICT (shop_id, kind, external_id) DO NOTHING RETURNING id, kind, external_id",
