@@ -175,8 +175,9 @@ def problems_text(error: DomainError, prefix: tuple[str, ...] = ()) -> str:
     return "; ".join(parts)
 
 
-def entries(path: Path) -> Iterator[Entry]:
-    """An NDJSON file's activities, one a line (blank lines are passed over)."""
+def entries(path: Path, shape_only: bool = False) -> Iterator[Entry]:
+    """An NDJSON file's activities, one a line (blank lines are passed over). With
+    `shape_only`, only what would refuse the file is checked, and nothing is yielded."""
     seen_any = False
     for line, text in text_lines(path):
         if not text.strip():
@@ -184,6 +185,9 @@ def entries(path: Path) -> Iterator[Entry]:
         seen_any = True
         try:
             value = parse_line(text)
+            if shape_only:
+                member_of(value)
+                continue
             yield Read(line, activity_of(value))
         except FileRefused as error:
             raise FileRefused(f"line {line} {error}") from None

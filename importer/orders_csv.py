@@ -22,7 +22,8 @@ REQUIRED = ("customerExternalId", "orderId", "total", "currency")
 OPTIONAL = ("occurredAt", "email")
 
 
-def entries(path: Path) -> Iterator[Entry]:
+def entries(path: Path, shape_only: bool = False) -> Iterator[Entry]:
+    """The file's entries (`shape_only` is for NDJSON: here the whole file is read)."""
     numbered = text_lines(path)
     last = [0]
     rows = csv.reader(_remember(numbered, last))

@@ -18,7 +18,7 @@ from importer.lines import Entry, FileRefused, Read, Rejected, Skipped, text_lin
 from models import Shop
 
 BATCH = 1000
-FORMATS: dict[str, Callable[[Path], Iterator[Entry]]] = {
+FORMATS: dict[str, Callable[[Path, bool], Iterator[Entry]]] = {
     "ndjson": activity_json.entries,
     "csv": orders_csv.entries,
     "shopify-jsonl": shopify_jsonl.entries,
@@ -62,10 +62,12 @@ class Summary:
         return "\n".join(lines)
 
 
-def count(path: Path, format: str) -> int:
-    """The number of entries of the file, reading it all: raises FileRefused when its shape
-    is wrong anywhere, before anything is recorded."""
-    return sum(1 for _ in FORMATS[format](path))
+def check(path: Path, format: str) -> int:
+    """Read the whole file for what would refuse it, before anything is recorded (raises
+    FileRefused); the number of its lines, for the progress bar."""
+    for _ in FORMATS[format](path, True):
+        pass
+    return sum(1 for _ in text_lines(path))
 
 
 async def import_file(
@@ -76,13 +78,16 @@ async def import_file(
     batch: int = BATCH,
     progress: Callable[[int, int], None] | None = None,
 ) -> Summary:
-    """Record the file's activities in `shop`; `progress` is told (entries done, entries in
-    all) as the batches commit. Raises FileRefused (nothing recorded) for a file of the wrong
+    """Record the file's activities in `shop`; `progress` is told (lines done, lines in all)
+    as the batches commit. Raises FileRefused (nothing recorded) for a file of the wrong
     shape."""
-    total = count(path, format)
+    total = check(path, format)
     summary = Summary()
     pending: list[Read] = []
-    done = 0
+
+    def tell(line: int) -> None:
+        if progress:
+            progress(line, total)
 
     async def flush() -> None:
         result = await import_activities(shop, [r.item for r in pending])
@@ -95,31 +100,22 @@ async def import_file(
                 summary.duplicates += 1
             else:
                 summary.recorded += 1
-        tell(len(pending))
+        tell(pending[-1].line)
         pending.clear()
 
-    def tell(entries: int) -> None:
-        nonlocal done
-        done += entries
-        if progress:
-            progress(done, total)
-
     last_line = 0
-    for entry in FORMATS[format](path):
+    for entry in FORMATS[format](path, False):
         if entry.line != last_line:  # the entries of one line come one after the other
             summary.lines, last_line = summary.lines + 1, entry.line
         if isinstance(entry, Read):
             pending.append(entry)
             if len(pending) >= batch:
                 await flush()
-            continue
-        if isinstance(entry, Skipped):
+        elif isinstance(entry, Skipped):
             summary.skipped += 1
         else:
             summary.rejected.append(entry)
-        tell(1)
     if pending:
         await flush()
-    if progress:
-        progress(total, total)
+    tell(total)
     return summary

@@ -55,7 +55,8 @@ def _money(payload: dict[str, Any], name: str) -> tuple[Decimal, str | None]:
     return amount(money, "amount"), currency if isinstance(currency, str) else None
 
 
-def entries(path: Path) -> Iterator[Entry]:
+def entries(path: Path, shape_only: bool = False) -> Iterator[Entry]:
+    """The file's entries (`shape_only` is for NDJSON: here the whole file is read)."""
     customers: dict[str, str | None] = {}  # order id -> its customer's id (None: counted nothing)
     seen_any = False
     for line, text in text_lines(path):
@@ -79,8 +80,8 @@ def entries(path: Path) -> Iterator[Entry]:
                 order_id = _gid(parent, "Order")
                 if order_id not in customers:
                     yield Rejected(line, f"refund of order {order_id}, which no line before it holds")
-                elif customers[order_id] is not None:
-                    yield from _refunds(line, order_id, customers[order_id], [value])
+                elif (customer_id := customers[order_id]) is not None:
+                    yield from _refunds(line, order_id, customer_id, [value])
         except Unreadable as error:
             yield Rejected(line, str(error).rstrip("."))
     if not seen_any:
