@@ -134,6 +134,10 @@ async def test_the_same_batch_twice_changes_nothing_the_second_time(shops):
     assert [r["duplicate"] for r in again["results"]] == [True] * len(valid)
     assert [r["issuedRewards"] for r in again["results"]] == [r["issuedRewards"] for r in first["results"]]
     assert all(r["userErrors"] == [] for r in again["results"])
+    single = (await shop.gql(
+        "mutation($input: RecordOrderInput!) { recordOrder(input: $input) { duplicate issuedRewards { id } } }",
+        {"input": valid[0]["order"]}))["recordOrder"]
+    assert single == {"duplicate": True, "issuedRewards": [{"id": r["id"]} for r in first["results"][0]["issuedRewards"]]}
 
 
 async def test_the_same_activity_twice_in_one_batch_is_recorded_once(shops):
