@@ -95,6 +95,18 @@ def _parser() -> argparse.ArgumentParser:
         "--now", action="store_true", help="send a copy whose times are now (a new order)"
     )
 
+    imported = sub.add_parser(
+        "import", help="record a file of past activity (NDJSON, CSV of orders, Shopify bulk JSONL)"
+    )
+    imported.add_argument("file", type=Path)
+    imported.add_argument(
+        "--shop", default=None, help="the shop's id (number or global id); default: the only shop"
+    )
+    imported.add_argument(
+        "--format", choices=["ndjson", "csv", "shopify-jsonl"], default=None,
+        help="default: from the file's name (.ndjson, .csv; .jsonl by its first line)",
+    )
+
     sweep = sub.add_parser("sweep", help="grant inactivity milestones and expire rewards")
     sweep.add_argument("--as-of", type=_time, default=None, help="ISO 8601 time with an offset (default: now)")
     sweep.add_argument(
@@ -138,7 +150,7 @@ def _shop_pk(raw: str) -> int:
     return pk
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> None:
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         from api.server import serve
 
@@ -157,6 +169,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
         asyncio.run(_with_db(settings, lambda: _create_key(args)))
     elif args.command == "sweep":
         asyncio.run(_with_db(settings, lambda: _sweep(args)))
+    elif args.command == "import":
+        from api.import_command import run_import
+
+        if not args.file.is_file():
+            raise CliError(f"no such file: {args.file}")
+        outcome: list[int] = []
+        asyncio.run(_with_db(settings, lambda: run_import(args.file, args.shop, args.format, outcome)))
+        return outcome[0] if outcome else 0
     elif args.command == "sign-webhook":
         from api.signed_webhook import curl_command
 
@@ -174,6 +194,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
                 now=args.now,
             )
         )
+    return 0
 
 
 async def _nothing() -> None:
@@ -212,8 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.from_env()
-        _run(args, settings)
+        return _run(args, settings)
     except KeyboardInterrupt:
+        if args.command == "import":
+            print("milestones: interrupted: what was recorded stays; run the same command again to"
+                  " record the rest", file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001
         # A command line answers in one line: a refused value (a domain error lists its
@@ -221,7 +245,6 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(str(error).split()) or type(error).__name__
         print(f"milestones: error: {message}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -38,13 +38,19 @@ class UserError:
 
 
 def user_errors(
-    error: DomainError, prefix: str | None = "input", top_level: frozenset[str] = frozenset({"id"})
+    error: DomainError,
+    prefix: str | tuple[str, ...] | None = "input",
+    top_level: frozenset[str] = frozenset({"id"}),
 ) -> list[UserError]:
-    """Map a DomainError to userErrors, putting input-relative paths under `prefix`."""
+    """Map a DomainError to userErrors, putting input-relative paths under `prefix`: an
+    argument's name, or a path into a list argument (`("inputs", "3", "order")`), under which
+    every problem goes, even one of the item as a whole."""
     result = []
     for problem in error.problems:
         path = [str(part) for part in problem.field]
-        if prefix and path and path[0] not in top_level:
+        if isinstance(prefix, tuple):
+            path = [*prefix, *path]
+        elif prefix and path and path[0] not in top_level:
             path = [prefix, *path]
         result.append(
             UserError(field=path or None, code=UserErrorCode(problem.code), message=problem.message)

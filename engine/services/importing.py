@@ -99,14 +99,18 @@ def _import(
     for result in results:  # a retried transaction starts again from the validation's answers
         if result.recorded:
             result.activity_id, result.customer_id, result.duplicate, result.issued_reward_ids = None, None, False, []
+    # What was recorded before is read first, so that a batch sent again (an import run a
+    # second time after an interruption) costs this one read and writes nothing.
+    before = yield from activities.recorded(shop_id, [(a.kind.value, a.external_id) for _, a in valid])
+    fresh = [(i, a) for i, a in valid if (a.kind.value, a.external_id) not in before]
     first_seen: dict[str, customers.Seen] = {}
-    for _, a in valid:
+    for _, a in fresh:
         seen = first_seen.get(a.customer_external_id)
         if seen is None or a.occurred_at < seen.at:
             first_seen[a.customer_external_id] = customers.Seen(a.customer_external_id, a.occurred_at, a.email)
-    locked = yield from customers.upsert(shop_id, list(first_seen.values()), dialect)
+    locked = (yield from customers.upsert(shop_id, list(first_seen.values()), dialect)) if first_seen else {}
     stored = yield from activities.insert(
-        shop_id, [(locked[a.customer_external_id].id, a) for _, a in valid], context.now
+        shop_id, [(locked[a.customer_external_id].id, a) for _, a in fresh], context.now
     )
 
     # The first item with a key is the one stored (or recorded before); the others answer as
@@ -127,7 +131,10 @@ def _import(
             new[index] = a.stored_as(stored[key])
         else:
             earlier.append((index, a))
-    before = yield from activities.recorded(shop_id, [(a.kind.value, a.external_id) for _, a in earlier])
+    # Those stored by a concurrent transaction since the first read are read now.
+    missing = [(a.kind.value, a.external_id) for _, a in earlier if (a.kind.value, a.external_id) not in before]
+    if missing:
+        before.update((yield from activities.recorded(shop_id, missing)))
     for index, a in earlier:
         found = before[(a.kind.value, a.external_id)]
         if found["payload_hash"] != a.payload_hash:

@@ -14,7 +14,7 @@ from engine.core.enums import ActivityKind, RuleType
 from engine.core.journeys import JOURNEY_KINDS
 from engine.core.state import Fact, Order, PointsCredit
 from engine.store.driver import Fetch, Work
-from engine.store.sql import marks, moment, value_rows
+from engine.store.sql import ROWS_PER_STATEMENT, marks, moment, value_rows
 
 _COLUMNS = (
     "shop_id, customer_id, kind, external_id, payload, payload_hash, occurred_at, recorded_at,"
@@ -40,8 +40,8 @@ def insert(
     """Store (customer id, activity) pairs under their idempotency keys; returns the ids of
     those stored now by (kind, external id): the others were recorded before."""
     stored: dict[tuple[str, str], int] = {}
-    for start in range(0, len(activities), CHUNK):
-        chunk = activities[start : start + CHUNK]
+    for start in range(0, len(activities), ROWS_PER_STATEMENT):
+        chunk = activities[start : start + ROWS_PER_STATEMENT]
         rows = yield Fetch(
             f"INSERT INTO activities ({_COLUMNS}) VALUES {value_rows(len(chunk), _WIDTH)}"
             " ON CONFLICT (shop_id, kind, external_id) DO NOTHING RETURNING id, kind, external_id",
@@ -61,25 +61,30 @@ def insert(
 
 def recorded(shop_id: int, keys: Sequence[tuple[str, str]]) -> Work[dict[tuple[str, str], Any]]:
     """The stored activities with these (kind, external id) keys: id, customer, payload hash,
-    and the rewards their evaluation issued."""
-    if not keys:
-        return {}
-    clauses = " OR ".join(f"(a.kind = ${2 * n + 2} AND a.external_id = ${2 * n + 3})" for n in range(len(keys)))
-    rows = yield Fetch(
-        "SELECT a.id, a.kind, a.external_id, a.customer_id, a.payload_hash, r.id AS reward_id"
-        " FROM activities a LEFT JOIN issued_rewards r ON r.activity_id = a.id"
-        f" WHERE a.shop_id = $1 AND ({clauses}) ORDER BY a.id, r.id",
-        (shop_id, *[v for key in keys for v in key]),
-    )
+    and the rewards their evaluation issued. One statement per kind and CHUNK ids (a batch
+    sent again asks for all of its keys)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, external_id in dict.fromkeys(keys):
+        by_kind[kind].append(external_id)
     found: dict[tuple[str, str], Any] = {}
-    for row in rows:
-        key = (row["kind"], row["external_id"])
-        entry = found.setdefault(
-            key, {"id": int(row["id"]), "customer_id": int(row["customer_id"]),
-                  "payload_hash": row["payload_hash"], "reward_ids": []},
-        )
-        if row["reward_id"] is not None:
-            entry["reward_ids"].append(int(row["reward_id"]))
+    for kind, external_ids in sorted(by_kind.items()):
+        for start in range(0, len(external_ids), CHUNK):
+            chunk = external_ids[start : start + CHUNK]
+            rows = yield Fetch(
+                "SELECT a.id, a.kind, a.external_id, a.customer_id, a.payload_hash, r.id AS reward_id"
+                " FROM activities a LEFT JOIN issued_rewards r ON r.activity_id = a.id"
+                f" WHERE a.shop_id = $1 AND a.kind = $2 AND a.external_id IN ({marks(len(chunk), 3)})"
+                " ORDER BY a.id, r.id",
+                (shop_id, kind, *chunk),
+            )
+            for row in rows:
+                key = (row["kind"], row["external_id"])
+                entry = found.setdefault(
+                    key, {"id": int(row["id"]), "customer_id": int(row["customer_id"]),
+                          "payload_hash": row["payload_hash"], "reward_ids": []},
+                )
+                if row["reward_id"] is not None:
+                    entry["reward_ids"].append(int(row["reward_id"]))
     return found
 
 

@@ -18,8 +18,8 @@ from engine.core.decisions import CustomerUpdate, Decision
 from engine.core.enums import IssuedRewardStatus
 from engine.core.grants import Grant
 from engine.store import customers, events
-from engine.store.driver import Conflict, Execute, Fetch, Work
-from engine.store.sql import marks, value_rows
+from engine.store.driver import Conflict, ExecuteMany, Fetch, Work
+from engine.store.sql import ROWS_PER_STATEMENT, marks, value_rows
 
 CHUNK = 2000
 
@@ -74,13 +74,13 @@ def _progress(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Wor
         (shop_id, rule_id, customer_id, p.value, p.step, p.as_of, now)
         for (rule_id, customer_id), p in latest.items()
     ]
-    for chunk in _chunks(rows):
-        yield Execute(
+    if rows:
+        yield ExecuteMany(
             "INSERT INTO rule_progress (shop_id, rule_id, customer_id, value, step, as_of, updated_at)"
-            f" VALUES {value_rows(len(chunk), 7)} ON CONFLICT (rule_id, customer_id) DO UPDATE"
+            f" VALUES {value_rows(1, 7)} ON CONFLICT (rule_id, customer_id) DO UPDATE"
             " SET value = excluded.value, step = excluded.step, as_of = excluded.as_of,"
             " updated_at = excluded.updated_at",
-            [v for row in chunk for v in row],
+            rows,
         )
 
 
@@ -94,7 +94,7 @@ def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[
         for g in d.revocations:
             if g.id is not None:
                 ids[g] = g.id
-    for chunk in _chunks(new):
+    for chunk in _chunks(new, ROWS_PER_STATEMENT):
         rows = yield Fetch(
             f"INSERT INTO issued_rewards ({_REWARD_COLUMNS}) VALUES {value_rows(len(chunk), 13)}"
             " RETURNING id, customer_id, rule_id, milestone_id, grant_key",
@@ -137,8 +137,5 @@ def _ledger(shop_id: int, decisions: Sequence[Decision], ids: dict[Grant, int], 
         for d in decisions
         for e in d.ledger
     ]
-    for chunk in _chunks(rows):
-        yield Execute(
-            f"INSERT INTO ledger_entries ({_LEDGER_COLUMNS}) VALUES {value_rows(len(chunk), 9)}",
-            [v for row in chunk for v in row],
-        )
+    if rows:
+        yield ExecuteMany(f"INSERT INTO ledger_entries ({_LEDGER_COLUMNS}) VALUES {value_rows(1, 9)}", rows)

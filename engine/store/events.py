@@ -20,11 +20,10 @@ from typing import Any
 from engine.core.decisions import Event
 from engine.core.enums import RewardEventType
 from engine.core.events import stored_payload
-from engine.store.driver import Execute, Fetch, Work
+from engine.store.driver import ExecuteMany, Fetch, Work
 from engine.store.sql import value_rows
 
 NOTIFY_CHANNEL = "milestones_events"
-CHUNK = 2000
 _COLUMNS = "shop_id, seq, type, customer_id, rule_id, milestone_id, issued_reward_id, payload, created_at"
 
 @dataclass(frozen=True)
@@ -64,12 +63,8 @@ def append(shop_id: int, items: Sequence[EventRow], now: datetime, *, sequenced:
          e.milestone_id, e.issued_reward_id, json.dumps(e.payload, separators=(",", ":")), now)
         for n, e in enumerate(items)
     ]
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        yield Execute(
-            f"INSERT INTO reward_events ({_COLUMNS}) VALUES {value_rows(len(chunk), 9)}",
-            [v for row in chunk for v in row],
-        )
+    if rows:
+        yield ExecuteMany(f"INSERT INTO reward_events ({_COLUMNS}) VALUES {value_rows(1, 9)}", rows)
     return last
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from engine.core.enums import (
@@ -84,14 +85,43 @@ def streak_of(row: Any) -> StreakSettings | None:
     return StreakSettings(period, metric, None if minimum is None else int(minimum))
 
 
+def reward_of(stored: Any) -> Reward:
+    """A reward from its JSON column; the same text gives the same (immutable) reward."""
+    return _reward(stored) if isinstance(stored, str) else Reward.from_json(from_json(stored))
+
+
+# A batch loads every grant of its customers, and most share a few reward texts and keys:
+# built once each, not once a row.
+@lru_cache(maxsize=8192)
+def _reward(stored: str) -> Reward:
+    return Reward.from_json(from_json(stored))
+
+
+@lru_cache(maxsize=8192)
+def _grant_key(stored: str) -> GrantKey:
+    return GrantKey.parse(stored)
+
+
+@lru_cache(maxsize=8192)
+def _grant_milestone(milestone_id: int, position: int, threshold: int, metric: str | None, reward: Reward) -> Milestone:
+    return Milestone(
+        id=milestone_id, position=position, threshold=threshold, reward=reward,
+        step_metric=MixedStepMetric(metric) if metric else None, description=None,
+    )
+
+
 def grant_of(row: Any) -> Grant:
     """A stored grant from a row with the issued reward's columns and its milestone's."""
+    reward = reward_of(row["reward"])
+    milestone = _grant_milestone(
+        int(row["milestone_id"]), int(row["position"]), int(row["threshold"]), row["step_metric"], reward
+    )
     return Grant(
         customer_id=int(row["customer_id"]),
         rule_id=int(row["rule_id"]),
-        milestone=milestone_of(row),
-        key=GrantKey.parse(row["grant_key"]),
-        reward=Reward.from_json(from_json(row["reward"])),
+        milestone=milestone,
+        key=_grant_key(row["grant_key"]),
+        reward=reward,
         status=IssuedRewardStatus(row["grant_status"]),
         issued_at=moment(row["issued_at"]),
         code=row["code"],
@@ -132,7 +162,10 @@ def with_state(
         f"SELECT {RULE_COLUMNS}, c.id AS customer_id, p.value, p.step, p.as_of, {GRANT_COLUMNS}"
         " FROM milestone_rules r CROSS JOIN customers c"
         " LEFT JOIN rule_progress p ON p.rule_id = r.id AND p.customer_id = c.id"
-        " LEFT JOIN issued_rewards g ON g.rule_id = r.id AND g.customer_id = c.id"
+        # `+ 0` keeps SQLite off the unique index that starts with rule_id, which would scan
+        # every grant of the rule for each customer (slower as the shop grows): the grants are
+        # found by customer.
+        " LEFT JOIN issued_rewards g ON g.customer_id = c.id AND g.rule_id + 0 = r.id"
         " LEFT JOIN milestones m ON m.id = g.milestone_id"
         f" WHERE r.shop_id = $1 AND r.status IN {LIVE} AND r.type IN ({marks(len(names), 2)})"
         f" AND c.id IN ({marks(len(customer_ids), first)})"

@@ -35,7 +35,13 @@ def sqlite_statement(sql: str) -> str:
 
 
 def sqlite_value(value: Any) -> Any:
-    return value.astimezone(UTC).isoformat(" ") if isinstance(value, datetime) else value
+    return _sqlite_time(value) if isinstance(value, datetime) else value
+
+
+# A batch writes the same few times (its clock's now, each activity's time) on many rows.
+@lru_cache(maxsize=4096)
+def _sqlite_time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(" ")
 
 
 def _prepare(conn: BaseDBAsyncClient, sql: str, params: tuple[Any, ...]) -> tuple[str, list]:
@@ -44,6 +50,14 @@ def _prepare(conn: BaseDBAsyncClient, sql: str, params: tuple[Any, ...]) -> tupl
     return sqlite_statement(sql), [sqlite_value(v) for v in params]
 
 
+# Rows per multi-row INSERT. SQLite prepares a statement anew for every text it has not
+# cached, and a VALUES list of 2,000 rows of 13 columns costs 4 to 5 times what the same rows
+# cost in statements of 50 to 500 (measured on issued_rewards); PostgreSQL pays one round trip
+# more per chunk, which 250 keeps small.
+ROWS_PER_STATEMENT = 250
+
+
+@lru_cache(maxsize=256)
 def value_rows(rows: int, width: int, first: int = 1) -> str:
     """Placeholders for a multi-row VALUES list: `($1, $2), ($3, $4)` for 2 rows of 2."""
     return ", ".join(
@@ -51,6 +65,7 @@ def value_rows(rows: int, width: int, first: int = 1) -> str:
     )
 
 
+@lru_cache(maxsize=1024)
 def marks(count: int, first: int = 1) -> str:
     """Placeholders for an IN list: `$2, $3, $4` for 3 values from the second."""
     return ", ".join(f"${first + n}" for n in range(count))

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from engine.core.activities import ActivityInput
+from engine.core.activities import ActivityInput as Reported
 from engine.core.enums import ActivityKind
 from resolvers.times import input_time
 
@@ -27,8 +27,8 @@ class RecordOrderInput:
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
     email: str | None = None
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.ORDER_PLACED, self.customer_external_id, self.order_id,
             _occurred(self), self.email, amount=self.total, currency=self.currency,
         )
@@ -42,8 +42,8 @@ class RecordRefundInput:
     amount: Decimal
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.ORDER_REFUNDED, self.customer_external_id, self.refund_id,
             _occurred(self), amount=self.amount, order_id=self.order_id,
         )
@@ -55,8 +55,8 @@ class RecordReviewInput:
     review_id: str
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.REVIEW_POSTED, self.customer_external_id, self.review_id, _occurred(self)
         )
 
@@ -67,8 +67,8 @@ class RecordReferralInput:
     referral_id: str
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.REFERRAL_COMPLETED, self.customer_external_id, self.referral_id,
             _occurred(self),
         )
@@ -81,8 +81,8 @@ class RecordSubscriptionBillingInput:
     contract_id: str
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.SUBSCRIPTION_BILLED, self.customer_external_id, self.billing_id,
             _occurred(self), contract_id=self.contract_id,
         )
@@ -99,8 +99,8 @@ class RecordSubscriptionCancellationInput:
     )
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.SUBSCRIPTION_CANCELLED, self.customer_external_id,
             self.cancellation_id or self.contract_id, _occurred(self), contract_id=self.contract_id,
         )
@@ -114,8 +114,8 @@ class RecordPointsEarnedInput:
     source: str | None = None
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.POINTS_EARNED, self.customer_external_id, self.entry_id,
             _occurred(self), points=self.points, source=self.source,
         )
@@ -127,8 +127,48 @@ class RecordSignupInput:
     email: str | None = None
     occurred_at: datetime | None = strawberry.field(default=None, description=OCCURRED_AT)
 
-    def to_activity(self) -> ActivityInput:
-        return ActivityInput(
+    def to_activity(self) -> Reported:
+        return Reported(
             ActivityKind.SIGNUP, self.customer_external_id, self.customer_external_id,
             _occurred(self), self.email,
         )
+
+
+@strawberry.input(
+    one_of=True, description="Exactly one activity, under its kind's name, with the fields of its record* input."
+)
+class ActivityInput:
+    order: strawberry.Maybe[RecordOrderInput]
+    refund: strawberry.Maybe[RecordRefundInput]
+    review: strawberry.Maybe[RecordReviewInput]
+    referral: strawberry.Maybe[RecordReferralInput]
+    subscription_billing: strawberry.Maybe[RecordSubscriptionBillingInput]
+    subscription_cancellation: strawberry.Maybe[RecordSubscriptionCancellationInput]
+    points_earned: strawberry.Maybe[RecordPointsEarnedInput]
+    signup: strawberry.Maybe[RecordSignupInput]
+
+    def member(self) -> tuple[str, RecordInput]:
+        """The kind's input member as the schema names it (`subscriptionBilling`), and its value."""
+        for python_name, graphql_name, _ in MEMBERS:
+            given = getattr(self, python_name)
+            if given:
+                return graphql_name, given.value
+        raise ValueError("a one-of input with no member")  # GraphQL validation refuses it first
+
+
+RecordInput = (
+    RecordOrderInput | RecordRefundInput | RecordReviewInput | RecordReferralInput
+    | RecordSubscriptionBillingInput | RecordSubscriptionCancellationInput | RecordPointsEarnedInput
+    | RecordSignupInput
+)
+# Each member's Python name, schema name and input type.
+MEMBERS: list[tuple[str, str, type[RecordInput]]] = [
+    ("order", "order", RecordOrderInput),
+    ("refund", "refund", RecordRefundInput),
+    ("review", "review", RecordReviewInput),
+    ("referral", "referral", RecordReferralInput),
+    ("subscription_billing", "subscriptionBilling", RecordSubscriptionBillingInput),
+    ("subscription_cancellation", "subscriptionCancellation", RecordSubscriptionCancellationInput),
+    ("points_earned", "pointsEarned", RecordPointsEarnedInput),
+    ("signup", "signup", RecordSignupInput),
+]

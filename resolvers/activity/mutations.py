@@ -9,7 +9,9 @@ from engine.services.recording import RecordResult, record_activity
 from models import Activity as ActivityRow
 from models import Customer as CustomerRow
 from models import IssuedReward as RewardRow
+from resolvers.activity.batch import RecordActivitiesPayload, record_activities
 from resolvers.activity.inputs import (
+    ActivityInput,
     RecordOrderInput,
     RecordPointsEarnedInput,
     RecordReferralInput,
@@ -111,3 +113,13 @@ class ActivityMutation:
     @strawberry.mutation(**_record_permission, description="A customer signed up.")
     async def record_signup(self, info: Info, input: RecordSignupInput) -> RecordActivityPayload:
         return await _record(info, input)
+
+    @strawberry.mutation(
+        **_record_permission,
+        description="Up to 1,000 activities of any kinds in one call (a store's history, a queue of "
+        "webhooks): each is recorded exactly as its record* mutation would record it and answers on its "
+        "own, by position; one's problems change nothing of the others. The call counts once against "
+        "the key's rate limit.",
+    )
+    async def record_activities(self, info: Info, inputs: list[ActivityInput]) -> RecordActivitiesPayload:
+        return await record_activities(info, inputs)
