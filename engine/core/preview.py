@@ -10,14 +10,13 @@ so a preview over a million activities holds one page of customers at a time.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from engine.core.activities import Activity
 from engine.core.drafts import RuleSpec
 from engine.core.enums import MixedStepMetric, RewardKind, RuleStatus, RuleType
-from engine.core.evaluation import Context, decide_inactivity, refold
+from engine.core.evaluation import Context, decide_inactivity, progress_over
 from engine.core.inactivity import inactive_days
 from engine.core.rewards import Reward
 from engine.core.rules import Ladder, Milestone, Period, Rule
@@ -120,7 +119,6 @@ class Preview:
     as_of: datetime  # the window's end: INACTIVITY counts days to it
     context: Context
     customers_with_progress: int = 0
-    activities: int = 0
     _reached: dict[int, int] = field(default_factory=dict)  # milestone id -> customers
     _issued: dict[int, int] = field(default_factory=dict)  # milestone id -> rewards
     _buckets: list[int] = field(default_factory=list)
@@ -128,26 +126,23 @@ class Preview:
     def __post_init__(self) -> None:
         self._buckets = [0] * (len(self.rule.ladder.by_position) + 1)
 
-    def add(self, customer_id: int, facts: Sequence[Fact]) -> None:
+    def add(self, customer_id: int, facts: list[Fact]) -> None:
         """Fold one customer's facts (in any order) and keep only what they add up to."""
-        self.activities += sum(1 for f in facts if isinstance(f, Activity))
-        state = CustomerState(customer_id, "")
         if self.rule.type == RuleType.INACTIVITY:
             last = max((f.occurred_at for f in facts if isinstance(f, Activity)), default=None)
             if last is None:
                 return
-            state.last_activity_at = last
+            state = CustomerState(customer_id, "", last_activity_at=last)
             decision = decide_inactivity(state, [self.rule], self.as_of, self.context)
+            reached = [g.milestone for g in decision.grants if g.rule_id == self.rule.id]
             progress = Progress(inactive_days(last, self.as_of))
         else:
-            decision = refold(state, self.rule, facts, [], self.context)
-            progress = decision.progress.get(self.rule.id) or Progress()
-        reached = set()
-        for grant in decision.grants:
-            if grant.rule_id == self.rule.id:
-                self._issued[grant.milestone.id] = self._issued.get(grant.milestone.id, 0) + 1
-                reached.add(grant.milestone.id)
-        for milestone_id in reached:
+            # What `refold` grants a customer who holds nothing, without making the grants.
+            progress, found = progress_over(self.rule, facts)
+            reached = [milestone for milestone, _ in found]
+        for milestone in reached:
+            self._issued[milestone.id] = self._issued.get(milestone.id, 0) + 1
+        for milestone_id in {m.id for m in reached}:
             self._reached[milestone_id] = self._reached.get(milestone_id, 0) + 1
         if progress.value > 0 or progress.step > 0:
             self.customers_with_progress += 1

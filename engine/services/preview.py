@@ -9,6 +9,7 @@ validates it) or a stored one, taken as activating it with `countPastActivity` w
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,7 @@ MAX_PAGE = 10_000
 class PreviewResult:
     preview: Preview
     window: Window
+    activities: int  # recorded activities replayed
 
 
 async def preview_rule(
@@ -67,8 +69,8 @@ async def preview_rule(
     assert rule is not None
     window = Window(start, end or now)
     preview = Preview(rule, window.end, Context(now, shop.currency, new_code=lambda: ""))
-    await _replay(shop.id, preview, window)
-    return PreviewResult(preview, window)
+    activities = await _replay(shop.id, preview, window)
+    return PreviewResult(preview, window, activities)
 
 
 def _window_problems(start: datetime | None, end: datetime | None, now: datetime) -> Problems:
@@ -93,18 +95,26 @@ async def _stored(shop: Shop, rule_id: int) -> Rule:
     return rule
 
 
-async def _replay(shop_id: int, preview: Preview, window: Window) -> None:
+async def _replay(shop_id: int, preview: Preview, window: Window) -> int:
+    """Fold every customer's facts in the window into `preview`; how many activities it read.
+    The next page is read while the current one is folded."""
     rule = preview.rule
     kinds = None if rule.type == RuleType.INACTIVITY else FACT_KINDS[rule.type]
     credits = rule.type in POINTS_FEED
-    after, size = 0, FIRST_PAGE
-    while True:
-        page = await driver.run(
-            lambda: replay.page(shop_id, after, size, window, kinds, credits), label="preview"
+
+    def read(after: int, size: int) -> asyncio.Task[replay.Page]:
+        return asyncio.create_task(
+            driver.run(lambda: replay.page(shop_id, after, size, window, kinds, credits), label="preview")
         )
+
+    activities, size = 0, FIRST_PAGE
+    reading = read(0, size)
+    while True:
+        page = await reading
         if page.last_customer_id is None:
-            return
+            return activities
+        size = max(100, min(MAX_PAGE, size * ROWS_PER_PAGE // max(page.rows, 1)))
+        reading = read(page.last_customer_id, size)
         for customer_id, facts in page.facts.items():
             preview.add(customer_id, facts)
-        after = page.last_customer_id
-        size = max(100, min(MAX_PAGE, size * ROWS_PER_PAGE // max(page.rows, 1)))
+        activities += page.activities

@@ -182,7 +182,7 @@ class RulePreviewQuery:
                 customers_with_progress=preview.customers_with_progress,
                 buckets=[ProgressBucket(bucket=b, money=money) for b in preview.buckets],
                 cost=_cost(preview.cost, currency),
-                activities_replayed=preview.activities,
+                activities_replayed=result.activities,
             )
         )
 
