@@ -113,8 +113,8 @@ async def _replay(shop_id: int, preview: Preview, window: Window) -> int:
         page = await reading
         if page.last_customer_id is None:
             return activities
-        size = max(100, min(MAX_PAGE, size * ROWS_PER_PAGE // max(page.rows, 1)))
+        size = max(100, min(MAX_PAGE, size * ROWS_PER_PAGE // max(page.size, 1)))
         reading = read(page.last_customer_id, size)
-        for customer_id, facts in page.facts.items():
+        for customer_id, facts in page.customers():
             preview.add(customer_id, facts)
-        activities += page.activities
+        activities += len(page.rows)

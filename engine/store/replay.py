@@ -1,10 +1,16 @@
 """The activity log read back in customer order, a page of customers at a time, for replaying
-it through the core without holding more than one page (a preview)."""
+it through the core without holding more than one page (a preview).
+
+A page keeps its rows as the database gave them and makes each customer's facts only when
+asked, one customer after the other: the facts of a customer are folded and dropped before
+the next customer's are made, so they die young and the garbage collector, which would
+otherwise walk every fact of the page again and again, hardly sees them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -14,33 +20,9 @@ from engine.core.state import Fact, PointsCredit
 from engine.store.driver import Fetch, Work
 from engine.store.sql import marks, moment
 
-_COLUMNS = "a.id, a.kind, a.external_id, a.occurred_at, a.amount, a.subject_id, a.customer_id"
+_COLUMNS = "a.customer_id, a.id, a.kind, a.external_id, a.occurred_at, a.amount, a.subject_id"
 _KINDS = {kind.value: kind for kind in ActivityKind}
 _POINTS, _REFUND = ActivityKind.POINTS_EARNED, ActivityKind.ORDER_REFUNDED
-
-
-def _activities(rows: Any, external_ids: dict[int, str]) -> dict[int, list[Fact]]:
-    """`activity_of` for every row, by customer: by position, in one loop, trusting the log's
-    own values (this runs for every row a replay reads; times are aware on both databases)."""
-    found: dict[int, list[Fact]] = {}
-    kinds, parse, new = _KINDS, datetime.fromisoformat, Activity
-    for activity_id, kind_name, external_id, occurred_at, amount, subject, customer_id in rows:
-        kind = kinds[kind_name]
-        at = parse(occurred_at) if occurred_at.__class__ is str else occurred_at
-        amount = amount or 0
-        who = external_ids[customer_id]
-        if kind is _POINTS:
-            activity = new(kind, who, external_id, at, {}, "", None, 0, None, subject, amount, activity_id)
-        elif kind is _REFUND:
-            activity = new(kind, who, external_id, at, {}, "", None, amount, subject, None, 0, activity_id)
-        else:
-            activity = new(kind, who, external_id, at, {}, "", None, amount, None, subject, 0, activity_id)
-        mine = found.get(customer_id)
-        if mine is None:
-            found[customer_id] = [activity]
-        else:
-            mine.append(activity)
-    return found
 
 
 @dataclass(frozen=True)
@@ -57,12 +39,44 @@ class Window:
         return f" AND {column} >= ${first} AND {column} < ${first + 1}", [self.start, self.end]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Page:
-    facts: dict[int, list[Fact]]  # by customer id, only customers with facts
     last_customer_id: int | None  # None: no customers after the page's start
-    rows: int  # activities and points credits read
-    activities: int
+    external_ids: dict[int, str] = field(default_factory=dict)
+    rows: Sequence[Any] = ()  # activities, in customer order
+    credits: dict[int, list[Fact]] = field(default_factory=dict)  # points credits, by customer
+
+    @property
+    def size(self) -> int:
+        """Activities and credits read."""
+        return len(self.rows) + sum(len(c) for c in self.credits.values())
+
+    def customers(self) -> Iterator[tuple[int, list[Fact]]]:
+        """Each customer with facts, with them (customers with only points credits last), made
+        one customer at a time (`activity_of` by position, trusting the log's own values: this runs for every
+        row a replay reads; times are text with their offset on SQLite, aware on asyncpg)."""
+        kinds, parse, new = _KINDS, datetime.fromisoformat, Activity
+        credits = dict(self.credits)
+        facts: list[Fact] = []
+        current: int | None = None
+        for customer_id, activity_id, kind_name, external_id, occurred_at, amount, subject in self.rows:
+            if customer_id != current:
+                if current is not None:
+                    yield current, facts + credits.pop(current, [])
+                current, facts = customer_id, []
+            kind = kinds[kind_name]
+            at = parse(occurred_at) if occurred_at.__class__ is str else occurred_at
+            amount = amount or 0
+            who = self.external_ids[customer_id]
+            if kind is _POINTS:
+                facts.append(new(kind, who, external_id, at, {}, "", None, 0, None, subject, amount, activity_id))
+            elif kind is _REFUND:
+                facts.append(new(kind, who, external_id, at, {}, "", None, amount, subject, None, 0, activity_id))
+            else:
+                facts.append(new(kind, who, external_id, at, {}, "", None, amount, None, subject, 0, activity_id))
+        if current is not None:
+            yield current, facts + credits.pop(current, [])
+        yield from sorted(credits.items())
 
 
 def page(
@@ -81,9 +95,8 @@ def page(
         (shop_id, after, size),
     )
     if not found:
-        return Page({}, None, 0, 0)
+        return Page(None)
     ids = [int(r[0]) for r in found]
-    external = {int(r[0]): r[1] for r in found}
     # The page's customers are the shop's: their activities are too. (Filtering on shop_id as
     # well would lead SQLite to the shop's (kind, time) index, a scan of the whole log per page.)
     params: list = [*ids]
@@ -94,12 +107,11 @@ def page(
     time_clause, times = window.clauses("a.occurred_at", len(params) + 1)
     rows = yield Fetch(
         f"SELECT {_COLUMNS} FROM activities a"
-        f" WHERE a.customer_id IN ({marks(len(ids))}){kind_clause}{time_clause}",
+        f" WHERE a.customer_id IN ({marks(len(ids))}){kind_clause}{time_clause} ORDER BY a.customer_id",
         (*params, *times),
         plain=True,
     )
-    facts = _activities(rows, external)
-    count = len(rows)
+    result = Page(ids[-1], {int(r[0]): r[1] for r in found}, rows)
     if credits:
         time_clause, times = window.clauses("l.occurred_at", len(ids) + 1)
         credited = yield Fetch(
@@ -111,9 +123,8 @@ def page(
             (*ids, *times),
         )
         for row in credited:
-            facts.setdefault(int(row["customer_id"]), []).append(
+            result.credits.setdefault(int(row["customer_id"]), []).append(
                 PointsCredit(int(row["delta"]), moment(row["occurred_at"]), int(row["activity_id"] or 0),
                              int(row["rule_id"]), RuleType(row["type"]))
             )
-        count += len(credited)
-    return Page(facts, ids[-1], count, len(rows))
+    return result
