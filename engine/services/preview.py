@@ -1,7 +1,8 @@
 """Previewing a rule: what it would grant on the shop's recorded activity, writing nothing.
 
 The activity in the window is read a page of customers at a time, in customer id order
-(engine/store/replay.py), each page in a read of its own; each customer's facts are folded
+(engine/store/replay.py), each page in a read of its own (so live recording goes on between
+pages, and the next page is read while one is folded); each customer's facts are folded
 through the core (engine/core/preview.py) and only figures are kept, so memory stays flat
 whatever the shop's history. The rule is the one given (validated as createMilestoneRule
 validates it) or a stored one, taken as activating it with `countPastActivity` would leave it.
