@@ -413,3 +413,27 @@ async def test_a_draft_on_the_free_plan_can_be_previewed(shops):
     seen = await previewed(shop, input=rule_input(milestones=[milestone("1")]))
     assert seen["milestones"][0]["customersReached"] == 1
 
+
+
+SWEEP = """
+mutation($asOf: DateTime) {
+  runInactivitySweep(asOf: $asOf, dryRun: true) { granted byRule { rule { id } customers granted } userErrors { code } }
+}"""
+
+
+async def test_an_inactivity_preview_grants_what_the_sweep_would_as_of_the_same_time(shops):
+    from engine.services import clock
+
+    shop = await shops()
+    now = clock.now()
+    for who, days in (("ana", 3), ("ben", 9), ("cy", 31), ("dee", 64), ("eve", 0.5)):
+        await order(shop, who, occurredAt=(now - timedelta(days=days)).isoformat())
+    await review(shop, "dee", occurredAt=(now - timedelta(days=20)).isoformat())
+    rule = await make_rule(shop, "INACTIVITY", [(7, points(5)), (30, credit("4.00")), (60, points(50))])
+    as_of = clock.now().isoformat()
+    seen = await previewed(shop, id=rule["id"], to=as_of)
+    swept = (await shop.gql(SWEEP, {"asOf": as_of}))["runInactivitySweep"]
+    (part,) = [p for p in swept["byRule"] if p["rule"]["id"] == rule["id"]]
+    assert sum(m["rewardsIssued"] for m in seen["milestones"]) == part["granted"] == 4
+    assert seen["milestones"][0]["customersReached"] == part["customers"] == 3
+    assert [m["customersReached"] for m in seen["milestones"]] == [3, 1, 0]
