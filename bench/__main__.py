@@ -36,10 +36,11 @@ class Mode:
     sweep_customers: int  # P4
     subscribers: int  # P5
     pg_customers: int  # P6
+    preview_count: int  # P7: recorded activities the preview replays
 
 
-QUICK = Mode("quick", 3, 1.0, 10_000, 10_000, 1_000_000, 8.0, 100_000, 1_000, 1_000)
-FULL = Mode("full", 3, 4.0, 10_000, 100_000, 1_000_000, 60.0, 1_000_000, 1_000, 5_000)
+QUICK = Mode("quick", 3, 1.0, 10_000, 10_000, 1_000_000, 8.0, 100_000, 1_000, 1_000, 100_000)
+FULL = Mode("full", 3, 4.0, 10_000, 100_000, 1_000_000, 60.0, 1_000_000, 1_000, 5_000, 1_000_000)
 
 
 def _floor_row(name: str, figure: Figure, unit: str) -> Row:
@@ -117,6 +118,7 @@ def run(mode: Mode, only: set[str], postgres: str | None, workdir: Path, failed:
         ("P4", lambda: bulk_rows(mode, workdir)),
         ("P5", lambda: live_rows(mode, workdir)),
         ("P6", lambda: scale_out_rows(mode, workdir, postgres, sqlite_p1, concurrencies)),
+        ("P7", lambda: preview_rows(mode, workdir, postgres)),
     ]
     for part, measure in parts:
         if not wants(part):
@@ -148,6 +150,30 @@ def bulk_rows(mode: Mode, workdir: Path) -> list[Row]:
             Figure.of([swept["seconds"]]), "s", target="≤ 60 s", check=lambda v, r: v <= 60),
         Row("P4 sweep: peak RSS", Figure.of([swept["rss_mb"]]), "MB", target="< 300 MB", check=under),
     ]
+
+
+def preview_rows(mode: Mode, workdir: Path, postgres: str | None) -> list[Row]:
+    from bench import preview
+
+    n = mode.preview_count
+    print(f"P7: preview of a 10-milestone ladder over {n:,} recorded activities …", flush=True)
+    found = [("SQLite", preview.run(f"sqlite://{workdir / 'preview.sqlite3'}", n))]
+    if postgres:
+        from bench import scale_out
+
+        with scale_out.database(postgres) as url:
+            found.append(("PostgreSQL", preview.run(url, n)))
+    rows = []
+    for name, measured in found:
+        rows += [
+            Row(f"P7 preview over {n:,} activities ({name})", Figure.of([measured["seconds"]]), "s",
+                target="≤ 10 s", check=lambda v, r: v <= 10),
+            Row(f"P7 preview ({name}): CPU", Figure.of([measured["cpu_seconds"]]), "s"),
+            Row(f"P7 preview ({name}): peak RSS", Figure.of([measured["rss_mb"]]), "MB",
+                Figure.of([measured["rss_before_mb"]]), "before the preview", "flat (< 2 × before)",
+                lambda v, r: r is not None and r < 2),
+        ]
+    return rows
 
 
 def scale_out_rows(mode: Mode, workdir: Path, postgres: str | None, sqlite_p1: dict,
@@ -236,9 +262,9 @@ def growth_rows(mode: Mode, workdir: Path) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="shorter runs and smaller bulk sizes (under 2 minutes)")
-    parser.add_argument("--only", default="", help="comma-separated parts: floors,P1,P2,P3,P4,P5,P6")
+    parser.add_argument("--only", default="", help="comma-separated parts: floors,P1,P2,P3,P4,P5,P6,P7")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL"),
-                        help="a PostgreSQL server for P6 (a database is created and dropped)")
+                        help="a PostgreSQL server for P6 and P7 (a database is created and dropped)")
     parser.add_argument("--customers", type=int, help="customers of the realistic shop (default 10,000)")
     parser.add_argument("--runs", type=int, help="measured runs per figure (default 3)")
     args = parser.parse_args(argv)

@@ -7,7 +7,7 @@
 - `engine.services`: the units of work. Each reads the clock once, loads the state it needs,
   asks the core, writes the decisions in one transaction, then tells subscribers
   (`recording.py` for one activity, `importing.py` for a batch, `sweep.py`, `recompute.py`,
-  `rules.py` for the rules' lifecycle).
+  `rules.py` for the rules' lifecycle, `preview.py` for what a rule would grant).
 - `engine.store`: the SQL, written once for SQLite and PostgreSQL: `driver.py` runs a unit of
   work (a generator of statements) in one hop on SQLite and on one connection on PostgreSQL;
   the other modules load state and write decisions set-wise.

@@ -22,6 +22,7 @@ from resolvers.masking import MaskUnexpectedErrors
 from resolvers.nodes import NodeQuery
 from resolvers.operation_facts import OperationFacts
 from resolvers.rules.mutations import RuleMutation
+from resolvers.rules.preview import RulePreviewQuery
 from resolvers.rules.queries import RuleQuery
 from resolvers.shop import ShopMutation, ShopQuery
 from resolvers.stores.mutations import StoreMutation
@@ -32,8 +33,8 @@ from resolvers.webhooks.queries import WebhookQuery
 from resolvers.widget import WidgetQuery
 
 QUERIES: tuple[type, ...] = (
-    ShopQuery, RuleQuery, CustomerQuery, IssuedRewardQuery, EventQuery, WebhookQuery, KeyQuery,
-    WidgetQuery, StoreQuery, NodeQuery,
+    ShopQuery, RuleQuery, RulePreviewQuery, CustomerQuery, IssuedRewardQuery, EventQuery, WebhookQuery,
+    KeyQuery, WidgetQuery, StoreQuery, NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation,

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from engine.core import codes, contracts, journeys, streaks
@@ -156,59 +157,79 @@ def refold(
     activities, and points other rules' rewards credited), and the grants it reaches that the
     customer does not hold; `others` are the rules those grants' points may move."""
     evaluation = Evaluation(customer, [rule, *others], context, at=context.now)
-    facts = list(facts)
-    if rule.type == RuleType.MIXED:
-        progress, completed = journeys.replay(rule, facts)
-        evaluation.set_progress(rule, progress)
-        for step, at in completed:
-            evaluation.grant_once(rule, step, at)
-        return evaluation.decision
-    if rule.type == RuleType.SUBSCRIPTION_CYCLES:
-        found = contracts.fold(rule, [f for f in facts if isinstance(f, Activity)])
-        evaluation.set_progress(rule, Progress(found.best))
-        for milestone in rule.ladder.between(0, found.peak):
-            evaluation.grant_once(rule, milestone, _latest(facts) or context.now)
-        return evaluation.decision
-    if rule.type == RuleType.STREAK:
+    if rule.type == RuleType.STREAK:  # once per streak: its own keys (engine/core/streaks.py)
         evaluation.streak(rule, [f for f in facts if isinstance(f, Activity)])
         return evaluation.decision
+    progress, reached = progress_over(rule, list(facts))
+    if rule.type == RuleType.INACTIVITY:
+        return evaluation.decision
+    evaluation.set_progress(rule, progress)
+    for milestone, at in reached:
+        evaluation.grant_once(rule, milestone, at or context.now)
+    return evaluation.decision
+
+
+def progress_over(rule: Rule, facts: list[Fact]) -> tuple[Progress, list[tuple[Milestone, datetime | None]]]:
+    """A rule's progress over `facts` counted from nothing, and the milestones it reaches, in
+    the order they are granted, each with when it was reached (None: no fact to date it by).
+    INACTIVITY progress is not a fold of facts: the sweep decides it (`decide_inactivity`)."""
+    if rule.type == RuleType.MIXED:
+        progress, completed = journeys.replay(rule, facts)
+        return progress, list(completed)
+    if rule.type == RuleType.SUBSCRIPTION_CYCLES:
+        found = contracts.fold(rule, [f for f in facts if isinstance(f, Activity)])
+        latest = _latest(facts)
+        return Progress(found.best), [(m, latest) for m in rule.ladder.between(0, found.peak)]
     if rule.type in COUNTING_TYPES:
         value = counted_value(rule, facts)
-        evaluation.set_progress(rule, Progress(value, as_of=_latest(facts)))
-        for milestone in rule.ladder.between(0, value):
-            evaluation.grant_once(rule, milestone, _latest(facts) or context.now)
-    return evaluation.decision
+        latest = _latest(facts)
+        return Progress(value, as_of=latest), [(m, latest) for m in rule.ladder.between(0, value)]
+    return Progress(), []
 
 
 def counted_value(rule: Rule, facts: Iterable[Fact]) -> int:
     """A counting rule's value over `facts`: what live evaluation adds up, in any order."""
     facts = list(facts)
-    orders = {f.external_id: f for f in facts if isinstance(f, Activity) and f.kind == ActivityKind.ORDER_PLACED}
-    refunded: dict[str, int] = defaultdict(int)
+    orders: dict[str, Activity] = {}
+    refunds: list[Activity] = []
     for f in facts:
-        if isinstance(f, Activity) and f.kind == ActivityKind.ORDER_REFUNDED and f.order_id in orders:
+        if isinstance(f, Activity):
+            if f.kind == ActivityKind.ORDER_PLACED:
+                orders[f.external_id] = f
+            elif f.kind == ActivityKind.ORDER_REFUNDED:
+                refunds.append(f)
+    refunded: dict[str, int] = defaultdict(int)
+    for f in refunds:
+        if f.order_id in orders:
             refunded[f.order_id] += f.amount
+    counts, rule_type = rule.counts, rule.type
     value = 0
+    if rule_type in (RuleType.ORDERS_COUNT, RuleType.AMOUNT_SPENT):
+        every = rule.counts_all_of_time
+        for order in orders.values():
+            if not every and not counts(order.occurred_at):
+                continue
+            if rule_type == RuleType.ORDERS_COUNT:
+                value += 0 if order.amount and refunded[order.external_id] >= order.amount else 1
+            else:
+                value += order.amount - refunded[order.external_id]
+        return value
     for f in facts:
         if isinstance(f, PointsCredit):
-            if rule.type == RuleType.POINTS_EARNED and f.feeds(rule.id) and rule.counts(f.occurred_at):
+            if rule_type == RuleType.POINTS_EARNED and f.feeds(rule.id) and counts(f.occurred_at):
                 value += f.points
-            continue
-        if not rule.counts(f.occurred_at):
-            continue
-        if rule.type == RuleType.ORDERS_COUNT and f.kind == ActivityKind.ORDER_PLACED:
-            value += 0 if f.amount and refunded[f.external_id] >= f.amount else 1
-        elif rule.type == RuleType.AMOUNT_SPENT and f.kind == ActivityKind.ORDER_PLACED:
-            value += f.amount - refunded[f.external_id]
-        elif rule.type == RuleType.REVIEWS_COUNT and f.kind == ActivityKind.REVIEW_POSTED:
+        elif rule_type == RuleType.REVIEWS_COUNT and f.kind == ActivityKind.REVIEW_POSTED and counts(f.occurred_at):
             value += 1
-        elif rule.type == RuleType.POINTS_EARNED and f.kind == ActivityKind.POINTS_EARNED:
+        elif rule_type == RuleType.POINTS_EARNED and f.kind == ActivityKind.POINTS_EARNED and counts(f.occurred_at):
             value += f.points
     return value
 
 
 def _latest(facts: list[Fact]) -> datetime | None:
-    return max((f.occurred_at for f in facts), default=None)
+    return max(map(_OCCURRED_AT, facts), default=None)
+
+
+_OCCURRED_AT = attrgetter("occurred_at")
 
 
 def _later(a: datetime | None, b: datetime) -> datetime:

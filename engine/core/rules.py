@@ -159,10 +159,22 @@ class Rule:
 
     def counts(self, at: datetime) -> bool:
         """Whether activity that occurred at `at` counts toward this rule."""
+        if self.status not in LIVE_STATUSES or not self.in_window(at):
+            return False
+        for period in self.periods:  # a loop, not any(): this runs once per fact in a replay
+            if period.contains(at):
+                return True
+        return False
+
+    @property
+    def counts_all_of_time(self) -> bool:
+        """Whether the rule counts whatever the time (live, no window, a period without
+        bounds): a replay then need not ask `counts` of each fact."""
         return (
             self.status in LIVE_STATUSES
-            and self.in_window(at)
-            and any(period.contains(at) for period in self.periods)
+            and self.starts_at is None
+            and self.ends_at is None
+            and any(p.start is None and p.end is None for p in self.periods)
         )
 
     @property

@@ -71,11 +71,16 @@ async def live_milestones(rule_id: int) -> list[Milestone]:
     return await Milestone.filter(rule_id=rule_id, retired_at=None).order_by("position")
 
 
-async def create_rule(shop: Shop, draft: RuleDraft, actor_key_id: int | None) -> MilestoneRule:
-    """Validate and store a new DRAFT rule (any plan may write drafts)."""
+def new_rule_spec(draft: RuleDraft, currency: str) -> RuleSpec:
+    """A new rule's draft, validated (what createMilestoneRule and a preview refuse alike)."""
     if any(m.id is not None for m in draft.milestones):
         raise DomainError.one("INVALID", "A new rule cannot reuse milestone ids.", ("milestones",))
-    spec = validate_rule(draft, shop.currency)
+    return validate_rule(draft, currency)
+
+
+async def create_rule(shop: Shop, draft: RuleDraft, actor_key_id: int | None) -> MilestoneRule:
+    """Validate and store a new DRAFT rule (any plan may write drafts)."""
+    spec = new_rule_spec(draft, shop.currency)
     async with in_transaction():
         rule = await MilestoneRule.create(
             shop_id=shop.id,
