@@ -162,10 +162,9 @@ def with_state(
         f"SELECT {RULE_COLUMNS}, c.id AS customer_id, p.value, p.step, p.as_of, {GRANT_COLUMNS}"
         " FROM milestone_rules r CROSS JOIN customers c"
         " LEFT JOIN rule_progress p ON p.rule_id = r.id AND p.customer_id = c.id"
-        # `+ 0` keeps SQLite off the unique index that starts with rule_id, which would scan
-        # every grant of the rule for each customer (slower as the shop grows): the grants are
-        # found by customer.
-        " LEFT JOIN issued_rewards g ON g.customer_id = c.id AND g.rule_id + 0 = r.id"
+        # Found through the (customer_id, rule_id) index, not the unique one, which starts with
+        # the rule and would read every grant of the rule for each customer.
+        " LEFT JOIN issued_rewards g ON g.customer_id = c.id AND g.rule_id = r.id"
         " LEFT JOIN milestones m ON m.id = g.milestone_id"
         f" WHERE r.shop_id = $1 AND r.status IN {LIVE} AND r.type IN ({marks(len(names), 2)})"
         f" AND c.id IN ({marks(len(customer_ids), first)})"
