@@ -33,6 +33,9 @@ class SweepRuleResult:
     customers: int = strawberry.field(description="Customers granted at least one of its milestones.")
     granted: int = strawberry.field(description="Its inactivity rewards granted.")
     expired: int = strawberry.field(description="Its code rewards expired.")
+    choices_settled: int = strawberry.field(
+        default=0, description="Its customers' choices past their deadline made with the first option."
+    )
 
 
 @strawberry.type
@@ -41,6 +44,9 @@ class RunInactivitySweepPayload:
     dry_run: bool = strawberry.field(default=False, description="True when nothing was written.")
     granted: int = strawberry.field(default=0, description="Inactivity rewards granted.")
     expired: int = strawberry.field(default=0, description="Code rewards expired.")
+    choices_settled: int = strawberry.field(
+        default=0, description="Customers' choices past their deadline, made with the first option."
+    )
     customers_scanned: int = 0
     by_rule: list[SweepRuleResult] = strawberry.field(
         default_factory=list, description="The same, rule by rule (in rule id order)."
@@ -91,10 +97,11 @@ class RewardMutation:
             dry_run=result.dry_run,
             granted=result.granted,
             expired=result.expired,
+            choices_settled=result.settled,
             customers_scanned=result.customers_scanned,
             by_rule=[
                 SweepRuleResult(rule=MilestoneRule(row=rules[part.rule_id]), customers=part.customers,
-                                granted=part.granted, expired=part.expired)
+                                granted=part.granted, expired=part.expired, choices_settled=part.settled)
                 for part in sorted(result.by_rule.values(), key=lambda p: p.rule_id)
                 if part.rule_id in rules
             ],
