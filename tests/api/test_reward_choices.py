@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from engine.core.enums import Role
 from engine.services import clock
-from models import IssuedReward, RewardEvent
+from models import RewardEvent
 from tests.browser_support import digest
 from tests.builders import CREATE_RULE, credit, customer, fixed, make_rule, order, points, refund
 
