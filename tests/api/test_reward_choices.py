@@ -266,3 +266,16 @@ async def test_invalid_choices_are_refused_with_their_paths_and_nothing_is_writt
         (["input", "milestones", "6", "choiceExpiryDays"], "INVALID"),
     ]
     assert (await shop.gql("{ milestoneRules(first: 5) { nodes { id } } }"))["milestoneRules"]["nodes"] == []
+
+
+async def test_rule_stats_count_a_choice_not_made_yet_as_giving_nothing(shops):
+    shop = await shops()
+    rule, reward_id = await pending_reward(shop)
+    stats = """query($id: ID!) { milestoneRule(id: $id) { stats { rewardsIssued pointsIssued storeCreditIssued
+        discountFaceValueIssued } } }"""
+    before = (await shop.gql(stats, {"id": rule["id"]}))["milestoneRule"]["stats"]
+    assert before == {"rewardsIssued": 1, "pointsIssued": "0", "storeCreditIssued": "0.00",
+                      "discountFaceValueIssued": "0.00"}
+    await choose(shop, reward_id, 0)
+    after = (await shop.gql(stats, {"id": rule["id"]}))["milestoneRule"]["stats"]
+    assert after["pointsIssued"] == "300"
