@@ -279,3 +279,41 @@ async def test_rule_stats_count_a_choice_not_made_yet_as_giving_nothing(shops):
     await choose(shop, reward_id, 0)
     after = (await shop.gql(stats, {"id": rule["id"]}))["milestoneRule"]["stats"]
     assert after["pointsIssued"] == "300"
+
+
+async def test_the_event_log_tells_a_pending_choice_with_its_options(shops):
+    shop = await shops()
+    await pending_reward(shop)
+    query = """{ rewardEvents(first: 5, types: [REWARD_CHOICE_PENDING]) { nodes { type data } } }"""
+    [event] = (await shop.gql(query, role=Role.PARTNER))["rewardEvents"]["nodes"]
+    reward = event["data"]["reward"]
+    assert (event["type"], reward["status"], reward["kind"]) == ("REWARD_CHOICE_PENDING", "PENDING_CHOICE", "POINTS")
+    assert reward["options"] == [
+        {"kind": "POINTS", "points": 300},
+        {"kind": "FIXED_DISCOUNT", "currency": "USD", "amount": "15.00", "minimumSubtotal": None},
+        {"kind": "STORE_CREDIT", "currency": "USD", "amount": "5.00"},
+    ]
+
+
+async def test_editing_a_choice_rule_keeps_its_options_and_can_turn_a_reward_into_a_choice(shops):
+    shop = await shops()
+    rule = await make_rule(shop, "ORDERS_COUNT", [choice("1", choiceExpiryDays=5), (3, points(9))])
+    update = """mutation($id: ID!, $input: MilestoneRuleUpdateInput!) { updateMilestoneRule(id: $id, input: $input) {
+        rule { milestones { threshold choiceExpiryDays rewardOptions { __typename } reward { __typename } } }
+        userErrors { field code message } } }"""
+    renamed = (await shop.gql(update, {"id": rule["id"], "input": {"name": "Renamed"}}))["updateMilestoneRule"]
+    assert renamed["userErrors"] == []
+    assert renamed["rule"]["milestones"][0]["choiceExpiryDays"] == 5
+    assert len(renamed["rule"]["milestones"][0]["rewardOptions"]) == 3
+    ids = [m["id"] for m in rule["milestones"]]
+    milestones = [{"id": ids[0], "threshold": "1", "reward": points(1)},
+                  {"id": ids[1], "threshold": "3", "rewardOptions": [points(9), fixed("2.00")]}]
+    changed = (await shop.gql(update, {"id": rule["id"], "input": {"milestones": milestones}}))["updateMilestoneRule"]
+    assert changed["userErrors"] == []
+    assert [(m["rewardOptions"], m["choiceExpiryDays"]) for m in changed["rule"]["milestones"]] == [
+        (None, None), ([{"__typename": "PointsReward"}, {"__typename": "FixedDiscountReward"}], None),
+    ]
+    await order(shop, "eve")
+    await order(shop, "eve")
+    third = (await order(shop, "eve"))["issuedRewards"]
+    assert [r["status"] for r in third] == ["PENDING_CHOICE"]
