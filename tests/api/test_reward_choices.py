@@ -317,3 +317,18 @@ async def test_editing_a_choice_rule_keeps_its_options_and_can_turn_a_reward_int
     await order(shop, "eve")
     third = (await order(shop, "eve"))["issuedRewards"]
     assert [r["status"] for r in third] == ["PENDING_CHOICE"]
+
+
+async def test_sweeps_at_once_make_each_overdue_choice_once(shops):
+    shop = await shops()
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    with clock.frozen(start):
+        await make_rule(shop, "ORDERS_COUNT", [choice("1", choiceExpiryDays=2)])
+        for n in range(5):
+            await order(shop, f"many-{n}", "10.00")
+    with clock.frozen(start + timedelta(days=3)):
+        results = await asyncio.gather(*(shop.gql(SWEEP, {}) for _ in range(3)))
+    assert sum(r["runInactivitySweep"]["choicesSettled"] for r in results) == 5
+    for n in range(5):
+        assert (await rewards(shop, f"many-{n}"))["pointsBalance"] == 300
+    assert (await event_types(shop)).count("REWARD_ISSUED") == 5
