@@ -11,6 +11,7 @@ from engine.services import clock
 from models import RewardEvent
 from tests.browser_support import digest
 from tests.builders import CREATE_RULE, credit, customer, fixed, make_rule, order, points, refund
+from tests.webhook_support import delivering, receiver
 
 CHOOSE = """
 mutation($id: ID!, $option: Int!, $customer: String, $digest: String) {
@@ -332,3 +333,23 @@ async def test_sweeps_at_once_make_each_overdue_choice_once(shops):
     for n in range(5):
         assert (await rewards(shop, f"many-{n}"))["pointsBalance"] == 300
     assert (await event_types(shop)).count("REWARD_ISSUED") == 5
+
+
+async def test_a_webhook_endpoint_receives_the_pending_choice_then_the_chosen_reward(shops):
+    shop = await shops()
+    async with receiver() as target:
+        created = await shop.gql(
+            'mutation($url: String!) { createWebhookEndpoint(url: $url) { webhookEndpoint { types } } }',
+            {"url": target.url},
+        )
+        assert "REWARD_CHOICE_PENDING" in created["createWebhookEndpoint"]["webhookEndpoint"]["types"]
+        _, reward_id = await pending_reward(shop)
+        await choose(shop, reward_id, 1)
+        async with delivering():
+            got = await target.until(2)
+    assert [(r.json["type"], r.json["reward"]["status"], r.json["reward"]["kind"]) for r in got] == [
+        ("REWARD_CHOICE_PENDING", "PENDING_CHOICE", "POINTS"),
+        ("REWARD_ISSUED", "ISSUED", "FIXED_DISCOUNT"),
+    ]
+    assert [len(r.json["reward"]["options"]) for r in got] == [3, 3]
+    assert got[1].json["reward"]["code"].startswith("MS-")
