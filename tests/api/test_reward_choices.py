@@ -339,14 +339,17 @@ async def test_a_webhook_endpoint_receives_the_pending_choice_then_the_chosen_re
     shop = await shops()
     async with receiver() as target:
         created = await shop.gql(
-            'mutation($url: String!) { createWebhookEndpoint(url: $url) { webhookEndpoint { types } } }',
+            'mutation($url: String!) { createWebhookEndpoint(url: $url) { webhookEndpoint { id types } } }',
             {"url": target.url},
         )
-        assert "REWARD_CHOICE_PENDING" in created["createWebhookEndpoint"]["webhookEndpoint"]["types"]
+        endpoint = created["createWebhookEndpoint"]["webhookEndpoint"]
+        assert "REWARD_CHOICE_PENDING" in endpoint["types"]
         _, reward_id = await pending_reward(shop)
         await choose(shop, reward_id, 1)
         async with delivering():
             got = await target.until(2)
+    # Gone with its receiver: no later test's worker tries it.
+    await shop.gql('mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { userErrors { code } } }', {"id": endpoint["id"]})
     assert [(r.json["type"], r.json["reward"]["status"], r.json["reward"]["kind"]) for r in got] == [
         ("REWARD_CHOICE_PENDING", "PENDING_CHOICE", "POINTS"),
         ("REWARD_ISSUED", "ISSUED", "FIXED_DISCOUNT"),
