@@ -199,16 +199,15 @@ async def _settle_choices(result: SweepResult, should_stop, shop_id: int | None,
         page = await driver.run(lambda: _due_choices(result.as_of, shop_id, after), label="sweep")
         by_shop: dict[int, dict[int, list[tuple[int, int]]]] = {}
         for row in page:
+            if result.dry_run:  # what is due now is what a sweep would make
+                result.settled += 1
+                result.rule(int(row["rule_id"]), row["rule_name"]).settled += 1
+                continue
+            # Each customer's overdue choices, made with the first option.
             by_shop.setdefault(int(row["shop_id"]), {}).setdefault(int(row["customer_id"]), []).append(
                 (int(row["id"]), 0)
             )
         for shop, picks in by_shop.items():
-            if result.dry_run:
-                for row in page:
-                    if int(row["shop_id"]) == shop:
-                        result.settled += 1
-                        result.rule(int(row["rule_id"]), row["rule_name"]).settled += 1
-                continue
             made, last_seq = await driver.run(
                 lambda: choosing.settle(shop, picks, context, dialect, as_of=result.as_of), label="sweep"
             )

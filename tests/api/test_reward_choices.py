@@ -356,3 +356,13 @@ async def test_a_webhook_endpoint_receives_the_pending_choice_then_the_chosen_re
     ]
     assert [len(r.json["reward"]["options"]) for r in got] == [3, 3]
     assert got[1].json["reward"]["code"].startswith("MS-")
+
+
+async def test_a_dry_run_counts_the_overdue_choices_and_makes_none(shops):
+    shop = await shops()
+    _, reward_id = await pending_reward(shop, choiceExpiryDays=3)
+    dry = """mutation($asOf: DateTime) { runInactivitySweep(asOf: $asOf, dryRun: true) { dryRun choicesSettled } }"""
+    later = (clock.now() + timedelta(days=4)).isoformat()
+    assert (await shop.gql(dry, {"asOf": later}))["runInactivitySweep"] == {"dryRun": True, "choicesSettled": 1}
+    [reward] = (await rewards(shop, "cleo"))["rewards"]["nodes"]
+    assert (reward["id"], reward["status"]) == (reward_id, "PENDING_CHOICE")
