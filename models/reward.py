@@ -25,6 +25,12 @@ class IssuedReward(Model):
     redeemed_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
     expired_at = fields.DatetimeField(null=True)
+    # A customer's choice: the options offered (snapshots), until when the customer may pick
+    # (then the sweep gives the first), and which one was chosen when.
+    reward_options = fields.JSONField(null=True)
+    choice_expires_at = fields.DatetimeField(null=True)
+    chosen_option = fields.IntField(null=True)
+    chosen_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "issued_rewards"
@@ -41,4 +47,6 @@ class IssuedReward(Model):
             ("shop_id", "kind", "id"),
             ("rule_id", "id"),
             ("shop_id", "issued_at"),
+            # The sweep's choices past their deadline.
+            ("status", "choice_expires_at"),
         )

@@ -51,6 +51,10 @@ class Milestone(Model):
     step_metric = fields.CharField(max_length=32, null=True)
     description = fields.CharField(max_length=500, null=True)
     reward = fields.JSONField()
+    # A customer's-choice milestone: its rewards (money in minor units) in order, `reward`
+    # holding the first, and the days a customer has to choose.
+    reward_options = fields.JSONField(null=True)
+    choice_expiry_days = fields.IntField(null=True)
     # Milestones are retired, never deleted, so issued rewards keep pointing at what they won.
     retired_at = fields.DatetimeField(null=True)
 

@@ -26,6 +26,8 @@ class UserErrorCode(Enum):
     REWARD_EXPIRED = "REWARD_EXPIRED"
     REWARD_REVOKED = "REWARD_REVOKED"
     NOT_A_CODE_REWARD = "NOT_A_CODE_REWARD"
+    REWARD_ALREADY_CHOSEN = "REWARD_ALREADY_CHOSEN"
+    NOT_A_CHOICE_REWARD = "NOT_A_CHOICE_REWARD"
 
 
 @strawberry.type(description="A problem with a mutation's input; the mutation changed nothing.")

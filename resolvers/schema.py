@@ -9,6 +9,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
 from resolvers.activity.mutations import ActivityMutation
+from resolvers.customers.choices import ChoiceMutation
 from resolvers.customers.mutations import RewardMutation
 from resolvers.customers.queries import CustomerQuery
 from resolvers.customers.rewards import IssuedRewardQuery
@@ -38,7 +39,7 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     RuleMutation, ShopMutation, ActivityMutation, RewardMutation, WebhookMutation, KeyMutation,
-    StoreMutation,
+    StoreMutation, ChoiceMutation,
 )
 
 Query = merge_types("Query", QUERIES)

@@ -65,6 +65,7 @@ class Victim:
     rule_to_pause: str
     rule_to_archive: str
     code: str
+    pending_choice: str  # an issued reward waiting for the customer's choice
     endpoint_to_enable: str
     endpoint_to_delete: str
     key_to_revoke: str
@@ -84,10 +85,12 @@ async def build_victim(shop: TestShop) -> Victim:
     to_activate = await make_rule(shop, "POINTS_EARNED", [(10, points(1))], activate=False)
     to_update = await make_rule(shop, "ORDERS_COUNT", [(9, points(1))], activate=False)
     to_archive = await make_rule(shop, "ORDERS_COUNT", [(8, points(1))], activate=False)
+    await make_rule(shop, "AMOUNT_SPENT", [{"threshold": "10", "rewardOptions": [points(4), fixed("1.00")]}])
     first = await order(shop, VICTIM_CUSTOMER, "25.00", order_id=VICTIM_ORDER, email="ada@victim.example")
     await order(shop, VICTIM_CUSTOMER, "30.00")
     await billing(shop, VICTIM_CUSTOMER, VICTIM_CONTRACT)
     (code,) = [r["code"] for r in first["issuedRewards"] if r["code"]]
+    (pending_choice,) = [r["id"] for r in first["issuedRewards"] if r["status"] == "PENDING_CHOICE"]
     endpoints = []
     for n in (1, 2):
         data = await shop.gql(
@@ -108,6 +111,7 @@ async def build_victim(shop: TestShop) -> Victim:
         rule_to_pause=to_pause["id"],
         rule_to_archive=to_archive["id"],
         code=code,
+        pending_choice=pending_choice,
         endpoint_to_enable=endpoints[0],
         endpoint_to_delete=endpoints[1],
         key_to_revoke=ids.encode("ApiKey", spare.key.id),

@@ -64,7 +64,7 @@ def render(row: RewardEvent, currency: str) -> dict[str, Any]:
     customer = payload.get("customer") or {}
     rule = payload.get("rule") or {}
     reward = payload.get("reward") or {}
-    return {
+    public: dict[str, Any] = {
         "id": event_id(row),
         "cursor": event_cursor(row),
         "type": row.type,
@@ -89,6 +89,9 @@ def render(row: RewardEvent, currency: str) -> dict[str, Any]:
             "definition": _definition(reward.get("definition") or {}, currency),
         },
     }
+    if reward.get("options"):  # a customer's choice: the rewards it offers
+        public["reward"]["options"] = [_definition(option, currency) for option in reward["options"]]
+    return public
 
 
 class RenderedEvents:

@@ -71,6 +71,16 @@ def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A customer's choice made: the grant as chosen (ISSUED with the chosen reward) and the
+    option it was, from 0."""
+
+    grant: Grant
+    option: int
+    at: datetime
+
+
 @dataclass
 class Decision:
     """Everything evaluating one customer's activity (or a sweep's grants) decided, in the
@@ -81,10 +91,13 @@ class Decision:
     progress: dict[int, Progress] = field(default_factory=dict)  # rule id -> new progress
     grants: list[Grant] = field(default_factory=list)
     revocations: list[Grant] = field(default_factory=list)  # each as it was before revoking
+    choices: list[Choice] = field(default_factory=list)  # stored choices made now
     ledger: list[LedgerEntry] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     customer: CustomerUpdate = field(default_factory=CustomerUpdate)
 
     @property
     def empty(self) -> bool:
-        return not (self.progress or self.grants or self.revocations or self.ledger or self.events)
+        return not (
+            self.progress or self.grants or self.revocations or self.choices or self.ledger or self.events
+        )

@@ -20,6 +20,7 @@ MAX_MILESTONES = 5000
 MAX_COUNT = 10**12
 MAX_POINTS = 10**9
 MAX_EXPIRY_DAYS = 3650
+MIN_OPTIONS, MAX_OPTIONS = 2, 4
 
 # The member of the one-of reward input that carries each kind, so that a problem's path
 # names the input field the merchant actually wrote (`reward.storeCredit.amount`).
@@ -50,10 +51,12 @@ class RewardDraft:
 @dataclass
 class MilestoneDraft:
     threshold: Decimal
-    reward: RewardDraft
+    reward: RewardDraft | None  # None for a customer's-choice milestone
     step_metric: MixedStepMetric | None = None
     description: str | None = None
     id: int | None = None  # on update: the existing milestone this one keeps
+    reward_options: list[RewardDraft] | None = None  # the customer's choice, instead of `reward`
+    choice_expiry_days: int | None = None
 
 
 @dataclass
@@ -76,21 +79,27 @@ class MilestoneSpec:
     """A validated milestone, ready to store."""
 
     threshold: int
-    reward: dict[str, Any]
+    reward: dict[str, Any]  # a customer's-choice milestone's first option, its default
     step_metric: str | None
     description: str | None
     id: int | None = None
+    reward_options: list[dict[str, Any]] | None = None
+    choice_expiry_days: int | None = None
 
     def as_json(self, rule_type: RuleType, currency: str) -> dict[str, Any]:
         """As the API shows it (money and thresholds as decimal strings), for the history."""
         threshold = threshold_decimal(rule_type, self.step_metric, self.threshold, currency)
-        return {
+        shown: dict[str, Any] = {
             "id": self.id,
             "threshold": str(threshold),
             "stepMetric": self.step_metric,
             "description": self.description,
             "reward": public_reward(self.reward),
         }
+        if self.reward_options:
+            shown["rewardOptions"] = [public_reward(option) for option in self.reward_options]
+            shown["choiceExpiryDays"] = self.choice_expiry_days
+        return shown
 
 
 @dataclass
@@ -235,16 +244,48 @@ def _validate_milestone(
     if draft.description is not None and len(draft.description) > 500:
         problems.add("INVALID", "Description is at most 500 characters.", (*path, "description"))
     threshold = _threshold(rule_type, metric, draft.threshold, currency, (*path, "threshold"), problems)
-    reward = validate_reward(draft.reward, currency, (*path, "reward"), problems)
-    if len(problems.items) > before or threshold is None or reward is None:
+    rewards = _validate_rewards(draft, currency, path, problems)
+    if len(problems.items) > before or threshold is None or not rewards:
         return None
     return MilestoneSpec(
         threshold=threshold,
-        reward=reward,
+        reward=rewards[0],
         step_metric=metric.value if metric else None,
         description=draft.description,
         id=draft.id,
+        reward_options=rewards if draft.reward_options is not None else None,
+        choice_expiry_days=draft.choice_expiry_days,
     )
+
+
+def _validate_rewards(
+    draft: MilestoneDraft, currency: str, path: Path, problems: Problems
+) -> list[dict[str, Any]] | None:
+    """A milestone's one reward, or its customer's-choice options in order (the first is the
+    default the sweep gives when the choice expires); None after adding problems."""
+    options, expiry = draft.reward_options, draft.choice_expiry_days
+    if expiry is not None and options is None:
+        problems.add("INVALID", "choiceExpiryDays is only for rewardOptions.", (*path, "choiceExpiryDays"))
+    elif expiry is not None and not 1 <= expiry <= MAX_EXPIRY_DAYS:
+        problems.add(
+            "INVALID", f"choiceExpiryDays must be between 1 and {MAX_EXPIRY_DAYS}.", (*path, "choiceExpiryDays")
+        )
+    if options is None:
+        if draft.reward is None:
+            problems.add("INVALID", "A milestone needs a reward or rewardOptions.", (*path, "reward"))
+            return None
+        reward = validate_reward(draft.reward, currency, (*path, "reward"), problems)
+        return None if reward is None else [reward]
+    if draft.reward is not None:
+        problems.add("INVALID", "Give either reward or rewardOptions, not both.", (*path, "rewardOptions"))
+        return None
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        problems.add(
+            "INVALID", f"rewardOptions holds {MIN_OPTIONS} to {MAX_OPTIONS} rewards.", (*path, "rewardOptions")
+        )
+        return None
+    found = [validate_reward(o, currency, (*path, "rewardOptions", j), problems) for j, o in enumerate(options)]
+    return None if any(f is None for f in found) else [f for f in found if f is not None]
 
 
 def _threshold(

@@ -87,6 +87,8 @@ class IssuedRewardStatus(str, Enum):
     REDEEMED = "REDEEMED"
     EXPIRED = "EXPIRED"
     REVOKED = "REVOKED"
+    # A customer's-choice milestone reached: the customer picks one of its options.
+    PENDING_CHOICE = "PENDING_CHOICE"
 
 
 class ActivityKind(str, Enum):
@@ -105,6 +107,7 @@ class RewardEventType(str, Enum):
     REWARD_REDEEMED = "REWARD_REDEEMED"
     REWARD_EXPIRED = "REWARD_EXPIRED"
     REWARD_REVOKED = "REWARD_REVOKED"
+    REWARD_CHOICE_PENDING = "REWARD_CHOICE_PENDING"
 
 
 class RuleChangeAction(str, Enum):

@@ -30,9 +30,9 @@ from datetime import datetime
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
-from engine.core import codes, contracts, journeys, streaks
+from engine.core import choices, codes, contracts, journeys, streaks
 from engine.core.activities import Activity
-from engine.core.decisions import CustomerUpdate, Decision, Event, LedgerEntry
+from engine.core.decisions import Choice, CustomerUpdate, Decision, Event, LedgerEntry
 from engine.core.enums import (
     LIVE_STATUSES,
     ActivityKind,
@@ -147,6 +147,23 @@ def decide_streaks(customer: CustomerState, rules: Sequence[Rule], as_of: dateti
         found = streaks.tallies(rule, customer.streak_facts or [], context.zone)
         shown = streaks.view(found, rule.streak, context.zone, as_of)
         evaluation.set_progress(rule, replace(stored, value=shown.current))
+    return evaluation.decision
+
+
+def decide_choices(
+    customer: CustomerState,
+    made: Sequence[tuple[Rule, Grant, int, datetime]],
+    others: Sequence[Rule],
+    context: Context,
+) -> Decision:
+    """The customer's choices made (each pending `grant` of its rule, the option from 0 and
+    when): each chosen reward issued as reaching its milestone would have, its points counting
+    toward `others` (the POINTS_EARNED rules and MIXED points steps). Raises DomainError when
+    a grant is no pending choice or an option is not one of its options."""
+    rules = {rule.id: rule for rule in others} | {rule.id: rule for rule, *_ in made}
+    evaluation = Evaluation(customer, list(rules.values()), context, at=context.now)
+    for rule, grant, option, at in made:
+        evaluation.choose(rule, grant, option, at)
     return evaluation.decision
 
 
@@ -444,8 +461,15 @@ class Evaluation:
 
     def grant(self, rule: Rule, milestone: Milestone, key: GrantKey, at: datetime) -> Grant:
         """Issue the milestone's reward under `key`: a code and its expiry for code rewards,
-        the ledger for points and credit (whose points then count elsewhere)."""
+        the ledger for points and credit (whose points then count elsewhere). A
+        customer's-choice milestone issues nothing yet: its grant waits for the choice."""
         now = self.context.now
+        if milestone.options:
+            grant = choices.offered(self.customer.id, rule, milestone, key, now, self.activity_id)
+            self.grants.add(grant)
+            self.decision.grants.append(grant)
+            self.decision.events.append(Event(RewardEventType.REWARD_CHOICE_PENDING, rule, grant, grant.status))
+            return grant
         reward = milestone.reward
         grant = Grant(
             customer_id=self.customer.id,
@@ -461,7 +485,21 @@ class Evaluation:
         )
         self.grants.add(grant)
         self.decision.grants.append(grant)
-        credit = reward.credit()
+        self.issue(rule, grant, at)
+        return grant
+
+    def choose(self, rule: Rule, grant: Grant, option: int, at: datetime) -> Grant:
+        """Make a pending choice at `at`: its chosen reward is issued as `grant` would have."""
+        made = choices.chosen(grant, option, rule, at, self.context.new_code)
+        self.grants.replace(grant, made)
+        self.decision.choices.append(Choice(made, option, at))
+        self.issue(rule, made, at)
+        return made
+
+    def issue(self, rule: Rule, grant: Grant, at: datetime) -> None:
+        """What an issued reward does: points or credit on the ledger (points then count
+        toward other rules), and its event."""
+        credit = grant.reward.credit()
         if credit is not None:
             self.ledger(*credit, LedgerReason.REWARD, at, grant)
         self.decision.events.append(Event(RewardEventType.REWARD_ISSUED, rule, grant, IssuedRewardStatus.ISSUED))
@@ -469,14 +507,14 @@ class Evaluation:
             credited = PointsCredit(credit[1], at, self.activity_id or 0, rule.id, rule.type)
             self.credits.append(credited)
             self.feed_points(credit[1], credited, rule)
-        return grant
 
     def revoke(self, rule: Rule, grant: Grant) -> None:
         """Take back an unredeemed grant: its points or credit are debited, even below zero
         (a debit counts toward no rule)."""
         self.grants.revoke(grant)
         self.decision.revocations.append(grant)
-        credit = grant.reward.credit()
+        # A choice not made yet applied nothing.
+        credit = grant.reward.credit() if grant.status == IssuedRewardStatus.ISSUED else None
         if credit is not None:
             self.ledger(credit[0], -credit[1], LedgerReason.REVOKE, self.at, grant)
         self.decision.events.append(Event(RewardEventType.REWARD_REVOKED, rule, grant, IssuedRewardStatus.REVOKED))

@@ -15,7 +15,7 @@ from engine.core.decisions import Event
 def stored_payload(event: Event, customer_external_id: str, reward_id: int) -> dict[str, Any]:
     """The `payload` of a reward event as the log stores it."""
     grant, rule, milestone = event.grant, event.rule, event.grant.milestone
-    return {
+    payload: dict[str, Any] = {
         "customer": {"id": grant.customer_id, "externalId": customer_external_id},
         "rule": {"id": rule.id, "name": rule.name, "type": rule.type.value},
         "milestone": {
@@ -34,3 +34,6 @@ def stored_payload(event: Event, customer_external_id: str, reward_id: int) -> d
             "definition": grant.reward.to_json(),
         },
     }
+    if grant.options:  # a customer's choice: what it offers(ed)
+        payload["reward"]["options"] = [option.to_json() for option in grant.options]
+    return payload

@@ -16,6 +16,8 @@ from engine.core.rewards import Reward
 from engine.core.rules import Milestone
 
 _EPISODE_FORMAT = "%Y%m%dT%H%M%S.%f"
+# What REVOKE_UNREDEEMED takes back: unredeemed rewards, and choices not made yet.
+REVOCABLE = frozenset({IssuedRewardStatus.ISSUED, IssuedRewardStatus.PENDING_CHOICE})
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class Grant:
     expires_at: datetime | None = None
     activity_id: int | None = None
     id: int | None = None
+    # A customer's choice: the options offered (`reward` is the first until one is chosen),
+    # and until when the customer may choose.
+    options: tuple[Reward, ...] = ()
+    choice_expires_at: datetime | None = None
 
 
 @dataclass
@@ -126,17 +132,25 @@ class GrantBook:
         return any(g.key == key for g in self._by_milestone.get((rule_id, milestone_id), ()))
 
     def revocable_above(self, rule_id: int, value: int) -> list[Grant]:
-        """Unredeemed grants of the rule whose milestone is above `value`, highest first."""
+        """Unredeemed grants (and choices not made yet) of the rule whose milestone is above
+        `value`, highest first."""
         found = [
             g
             for (rule, _), grants in self._by_milestone.items()
             if rule == rule_id
             for g in grants
-            if g.status == IssuedRewardStatus.ISSUED and g.milestone.threshold > value
+            if g.status in REVOCABLE and g.milestone.threshold > value
         ]
         return sorted(found, key=lambda g: (g.milestone.threshold, g.id or 0), reverse=True)
 
     def revoke(self, grant: Grant) -> None:
         """Mark `grant` revoked in this book (the caller records the revocation)."""
+        self.replace(grant, replace(grant, status=IssuedRewardStatus.REVOKED))
+
+    def replace(self, grant: Grant, now: Grant) -> None:
+        """`grant` as it stands now (revoked, or chosen); added when the book did not hold it."""
         grants = self._by_milestone[(grant.rule_id, grant.milestone.id)]
-        grants[grants.index(grant)] = replace(grant, status=IssuedRewardStatus.REVOKED)
+        if grant in grants:
+            grants[grants.index(grant)] = now
+        else:
+            grants.append(now)

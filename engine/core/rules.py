@@ -88,6 +88,10 @@ class Milestone:
     reward: Reward
     step_metric: MixedStepMetric | None = None
     description: str | None = None
+    # A customer's-choice milestone: the rewards the customer picks from (`reward` is the
+    # first, the default), and the days they have to pick before the sweep gives it.
+    options: tuple[Reward, ...] = ()
+    choice_expiry_days: int | None = None
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,8 @@ def _issued_row(shop_id: int, grant: Grant, reward_id: int) -> IssuedRewardRow:
         milestone_id=grant.milestone.id, activity_id=grant.activity_id, grant_key=str(grant.key),
         kind=grant.reward.kind.value, reward=grant.reward.to_json(), status=grant.status.value,
         code=grant.code, expires_at=grant.expires_at, issued_at=grant.issued_at,
+        reward_options=[option.to_json() for option in grant.options] or None,
+        choice_expires_at=grant.choice_expires_at,
     )
 
 

@@ -43,14 +43,16 @@ async def reward_totals(rule_ids: Sequence[int]) -> dict[int, RewardTotals]:
         conn,
         "SELECT rule_id, COUNT(*) AS issued,"
         " SUM(CASE WHEN status = $1 THEN 1 ELSE 0 END) AS redeemed,"
-        f" SUM(CASE WHEN kind = $2 THEN {points} ELSE 0 END) AS points,"
-        f" SUM(CASE WHEN kind = $3 THEN {amount} ELSE 0 END) AS store_credit,"
-        f" SUM(CASE WHEN kind = $4 THEN {amount} ELSE 0 END) AS discount"
-        f" FROM issued_rewards WHERE rule_id IN ({marks(len(rule_ids), 5)}) GROUP BY rule_id",
+        # A choice not made yet gives nothing: its reward is only the default option.
+        f" SUM(CASE WHEN kind = $2 AND status <> $5 THEN {points} ELSE 0 END) AS points,"
+        f" SUM(CASE WHEN kind = $3 AND status <> $5 THEN {amount} ELSE 0 END) AS store_credit,"
+        f" SUM(CASE WHEN kind = $4 AND status <> $5 THEN {amount} ELSE 0 END) AS discount"
+        f" FROM issued_rewards WHERE rule_id IN ({marks(len(rule_ids), 6)}) GROUP BY rule_id",
         IssuedRewardStatus.REDEEMED.value,
         RewardKind.POINTS.value,
         RewardKind.STORE_CREDIT.value,
         RewardKind.FIXED_DISCOUNT.value,
+        IssuedRewardStatus.PENDING_CHOICE.value,
         *rule_ids,
     )
     return {

@@ -283,6 +283,8 @@ async def _store_milestones(
             row.step_metric = m.step_metric
             row.description = m.description
             row.reward = m.reward
+            row.reward_options = m.reward_options
+            row.choice_expiry_days = m.choice_expiry_days
             await row.save()
             kept.add(m.id)
         else:
@@ -294,6 +296,8 @@ async def _store_milestones(
                     step_metric=m.step_metric,
                     description=m.description,
                     reward=m.reward,
+                    reward_options=m.reward_options,
+                    choice_expiry_days=m.choice_expiry_days,
                 )
             )
     retired = [m.id for m in existing if m.id not in kept]
@@ -356,7 +360,8 @@ def _spec_of(rule: MilestoneRule, milestones: list[Milestone]) -> RuleSpec:
         refund_policy=RefundPolicy(rule.refund_policy),
         reward_expiry_days=rule.reward_expiry_days,
         milestones=[
-            MilestoneSpec(m.threshold, m.reward, m.step_metric, m.description, m.id)
+            MilestoneSpec(m.threshold, m.reward, m.step_metric, m.description, m.id, m.reward_options,
+                          m.choice_expiry_days)
             for m in milestones
         ],
         period=StreakPeriod(rule.streak_period) if rule.streak_period else None,
@@ -377,10 +382,12 @@ def _draft_of(rule: MilestoneRule, milestones: list[Milestone], currency: str) -
         milestones=[
             MilestoneDraft(
                 threshold=threshold_decimal(rule_type, m.step_metric, m.threshold, currency),
-                reward=reward_draft_of(m.reward),
+                reward=None if m.reward_options else reward_draft_of(m.reward),
                 step_metric=MixedStepMetric(m.step_metric) if m.step_metric else None,
                 description=m.description,
                 id=m.id,
+                reward_options=[reward_draft_of(o) for o in m.reward_options] if m.reward_options else None,
+                choice_expiry_days=m.choice_expiry_days,
             )
             for m in milestones
         ],

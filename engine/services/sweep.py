@@ -1,5 +1,5 @@
-"""The sweep: expires code rewards past `expiresAt`, grants INACTIVITY milestones and closes
-STREAK periods.
+"""The sweep: expires code rewards past `expiresAt`, makes customers' choices past their
+deadline (with the first option), grants INACTIVITY milestones and closes STREAK periods.
 
 Set-based and batched: rewards and customers are taken a page at a time by id, so memory stays
 flat whatever the shop's size. Expiry is one UPDATE … RETURNING per page that skips rewards
@@ -7,7 +7,8 @@ another transaction holds (a refund revoking them); their events are appended in
 statement. Inactivity grants go through the core (`decide_inactivity`) a page of customers at
 a time, each page locking its customers first like every other unit of work. Safe to run twice
 at once: a grant's unique key (rule, milestone, customer, episode) lets one of them issue it,
-and expiry only moves rewards that are still ISSUED.
+and expiry only moves rewards that are still ISSUED. Choices are made a page at a time by the
+same unit of work as `chooseReward` (engine/services/choosing.py), only while still pending.
 
 Closing streak periods writes one thing: the current streak (`rule_progress.value`) of each
 customer whose streak is alive in the stored progress but broken as of `asOf` (a period ended
@@ -32,7 +33,7 @@ from engine.core.errors import DomainError
 from engine.core.evaluation import Context, decide_inactivity, decide_streaks
 from engine.core.rules import POINTS_FEED, RuleRef
 from engine.core.state import CustomerState, PointsCredit
-from engine.services import clock, event_log, telemetry
+from engine.services import choosing, clock, event_log, telemetry
 from engine.store import activities, customers, decisions, driver, events
 from engine.store import rules as rulebook
 from engine.store.driver import Fetch, Work
@@ -53,6 +54,7 @@ class RuleSweep:
     granted: int = 0
     expired: int = 0
     streaks_broken: int = 0
+    settled: int = 0  # choices made with their first option
 
 
 @dataclass
@@ -61,6 +63,7 @@ class SweepResult:
     dry_run: bool = False
     granted: int = 0
     expired: int = 0
+    settled: int = 0
     customers_scanned: int = 0
     streaks_broken: int = 0  # (customer, STREAK rule) pairs whose streak the sweep found broken
     stopped: bool = False
@@ -78,6 +81,7 @@ class SweepResult:
             f" {self.granted} inactivity rewards {verb}, {self.expired} rewards"
             f" {'would expire' if self.dry_run else 'expired'}, {self.customers_scanned} customers"
             f" scanned in {self.seconds:.2f}s{state}"
+            + self._settled()
         ]
         if self.streaks_broken:
             lines.append(f"  {self.streaks_broken} streaks {'would break' if self.dry_run else 'broken'}")
@@ -87,6 +91,11 @@ class SweepResult:
                 f" {part.customers} customers, {part.expired} expired"
             )
         return "\n".join(lines)
+
+    def _settled(self) -> str:
+        if not self.settled:
+            return ""
+        return f"; {self.settled} choices {'would be made' if self.dry_run else 'made'} with their first option"
 
 
 async def run_sweep(
@@ -110,6 +119,8 @@ async def run_sweep(
     result = SweepResult(as_of=as_of or now, dry_run=dry_run)
     try:
         await _expire(result, should_stop, shop_id, now)
+        if not result.stopped:
+            await _settle_choices(result, should_stop, shop_id, now)
         if not result.stopped:
             await _inactivity(result, should_stop, shop_id, now)
         if not result.stopped:
@@ -184,6 +195,57 @@ def _expire_page(
             items.append(events.EventRow.of(event, row["external_id"], int(row["grant_id"])))
         seqs[shop] = yield from events.append(shop, items, now, sequenced=dialect == "sqlite")
     return list(rows), seqs
+
+
+# --- choices past their deadline --------------------------------------------------------------
+
+
+async def _settle_choices(result: SweepResult, should_stop, shop_id: int | None, now: datetime) -> None:
+    after = 0
+    dialect = driver.dialect()
+    context = Context(now)
+    while True:
+        if should_stop():
+            result.stopped = True
+            return
+        page = await driver.run(lambda: _due_choices(result.as_of, shop_id, after), label="sweep")
+        by_shop: dict[int, dict[int, list[tuple[int, int]]]] = {}
+        for row in page:
+            if result.dry_run:  # what is due now is what a sweep would make
+                result.settled += 1
+                result.rule(int(row["rule_id"]), row["rule_name"]).settled += 1
+                continue
+            # Each customer's overdue choices, made with the first option.
+            by_shop.setdefault(int(row["shop_id"]), {}).setdefault(int(row["customer_id"]), []).append(
+                (int(row["id"]), 0)
+            )
+        for shop, picks in by_shop.items():
+            made, last_seq = await driver.run(
+                lambda: choosing.settle(shop, picks, context, dialect, as_of=result.as_of), label="sweep"
+            )
+            for decision in made:
+                for choice in decision.choices:
+                    result.settled += 1
+                    names = {e.grant.rule_id: e.rule.name for e in decision.events}
+                    result.rule(choice.grant.rule_id, names.get(choice.grant.rule_id, "")).settled += 1
+                    telemetry.reward_issued(choice.grant.reward.kind.value)
+            if made:
+                await event_log.published(shop, last_seq)
+        if len(page) < BATCH:
+            return
+        after = max(int(r["id"]) for r in page)
+
+
+def _due_choices(as_of: datetime, shop_id: int | None, after: int) -> Work[list]:
+    shop_filter = "" if shop_id is None else " AND r.shop_id = $3"
+    rows = yield Fetch(
+        "SELECT r.id, r.shop_id, r.customer_id, r.rule_id, u.name AS rule_name FROM issued_rewards r"
+        " JOIN milestone_rules u ON u.id = r.rule_id WHERE r.status = 'PENDING_CHOICE'"
+        f" AND r.choice_expires_at IS NOT NULL AND r.choice_expires_at <= $1 AND r.id > $2{shop_filter}"
+        f" ORDER BY r.id LIMIT {BATCH}",
+        (as_of, after, *([] if shop_id is None else [shop_id])),
+    )
+    return list(rows)
 
 
 # --- inactivity -----------------------------------------------------------------------------

@@ -11,6 +11,14 @@ from models import Customer, Shop
 UNSEEN_CUSTOMER_ID = 0
 
 
+def prove_customer(shop: Shop, external_id: str | None, digest: str | None) -> str:
+    """The storefront's customer, when `digest` is the shop's HMAC of `external_id`: what a
+    storefront key must show to act for a customer. A missing or wrong proof is NOT_FOUND."""
+    if not external_id or not digest or not digest_matches(shop, external_id, digest):
+        raise not_found("Customer", ("customerDigest",))
+    return external_id
+
+
 async def widget_customer(shop: Shop, external_id: str, digest: str) -> Customer:
     """The shop's customer with `external_id`, when `digest` is the shop's HMAC of it.
 

@@ -25,7 +25,7 @@ CHUNK = 2000
 
 _REWARD_COLUMNS = (
     "shop_id, customer_id, rule_id, milestone_id, activity_id, grant_key, kind, reward, status,"
-    " code, expires_at, issued_at, revoked_at"
+    " code, expires_at, issued_at, revoked_at, reward_options, choice_expires_at"
 )
 _LEDGER_COLUMNS = (
     "shop_id, customer_id, account, delta, reason, activity_id, issued_reward_id, occurred_at,"
@@ -48,6 +48,7 @@ def write(shop_id: int, decisions: Sequence[Decision], now: datetime, dialect: s
     """Write every decision, in a fixed number of statements."""
     yield from _progress(shop_id, decisions, now)
     ids = yield from _grants(shop_id, decisions, now)
+    yield from _choices(decisions, ids, now)
     yield from _revocations(decisions, ids, now)
     yield from _ledger(shop_id, decisions, ids, now)
     last_seq = yield from events.append(
@@ -91,12 +92,12 @@ def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[
     revoked_now = {g for d in decisions for g in d.revocations if g.id is None}
     new = [g for d in decisions for g in d.grants]
     for d in decisions:
-        for g in d.revocations:
+        for g in [*d.revocations, *(c.grant for c in d.choices)]:
             if g.id is not None:
                 ids[g] = g.id
     for chunk in _chunks(new, ROWS_PER_STATEMENT):
         rows = yield Fetch(
-            f"INSERT INTO issued_rewards ({_REWARD_COLUMNS}) VALUES {value_rows(len(chunk), 13)}"
+            f"INSERT INTO issued_rewards ({_REWARD_COLUMNS}) VALUES {value_rows(len(chunk), 15)}"
             " RETURNING id, customer_id, rule_id, milestone_id, grant_key",
             [
                 v
@@ -106,6 +107,7 @@ def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[
                     g.reward.kind.value, json.dumps(g.reward.to_json(), separators=(",", ":")),
                     (IssuedRewardStatus.REVOKED if g in revoked_now else g.status).value,
                     g.code, g.expires_at, g.issued_at, now if g in revoked_now else None,
+                    _options(g), g.choice_expires_at,
                 )
             ],
         )
@@ -118,16 +120,48 @@ def _grants(shop_id: int, decisions: Sequence[Decision], now: datetime) -> Work[
     return ids
 
 
-def _revocations(decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:
-    stored = sorted({g.id for d in decisions for g in d.revocations if g.id is not None})
-    for chunk in _chunks(stored):
+def _options(grant: Grant) -> str | None:
+    if not grant.options:
+        return None
+    return json.dumps([option.to_json() for option in grant.options], separators=(",", ":"))
+
+
+def _choices(decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:
+    """Made choices: each still PENDING_CHOICE becomes ISSUED with its chosen reward. That
+    condition is the line of defence against two choices at once: the later one finds it
+    taken, and its unit of work runs again on fresh reads (which refuse it)."""
+    made = sorted((c for d in decisions for c in d.choices), key=lambda c: ids[c.grant])
+    for chunk in _chunks(made):
         rows = yield Fetch(
-            "UPDATE issued_rewards SET status = 'REVOKED', revoked_at = $1"
-            f" WHERE id IN ({marks(len(chunk), 2)}) AND status = 'ISSUED' RETURNING id",
-            (now, *chunk),
+            "UPDATE issued_rewards SET status = 'ISSUED', chosen_at = $1"
+            f" WHERE id IN ({marks(len(chunk), 2)}) AND status = 'PENDING_CHOICE' RETURNING id",
+            (now, *(ids[c.grant] for c in chunk)),
         )
         if len(rows) != len(chunk):
-            raise Conflict("a reward to revoke was redeemed, expired or revoked meanwhile")
+            raise Conflict("a choice was made or withdrawn meanwhile")
+        yield ExecuteMany(
+            "UPDATE issued_rewards SET kind = $1, reward = $2, code = $3, expires_at = $4, chosen_option = $5"
+            " WHERE id = $6",
+            [
+                (c.grant.reward.kind.value, json.dumps(c.grant.reward.to_json(), separators=(",", ":")),
+                 c.grant.code, c.grant.expires_at, c.option, ids[c.grant])
+                for c in chunk
+            ],
+        )
+
+
+def _revocations(decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:
+    for status in (IssuedRewardStatus.ISSUED, IssuedRewardStatus.PENDING_CHOICE):
+        # Each as the decision saw it: a reward that moved meanwhile is a conflict.
+        stored = sorted({g.id for d in decisions for g in d.revocations if g.id is not None and g.status == status})
+        for chunk in _chunks(stored):
+            rows = yield Fetch(
+                "UPDATE issued_rewards SET status = 'REVOKED', revoked_at = $1"
+                f" WHERE id IN ({marks(len(chunk), 3)}) AND status = $2 RETURNING id",
+                (now, status.value, *chunk),
+            )
+            if len(rows) != len(chunk):
+                raise Conflict("a reward to revoke was redeemed, expired, chosen or revoked meanwhile")
 
 
 def _ledger(shop_id: int, decisions: Sequence[Decision], ids: dict[Grant, int], now: datetime) -> Work[None]:

@@ -37,14 +37,23 @@ _rules: dict[int, Rule] = {}
 
 def milestone_of(row: Any, reward: Any = None) -> Milestone:
     metric = row["step_metric"]
+    columns = set(row.keys())
+    options = from_json(row["reward_options"]) if "reward_options" in columns and reward is None else None
     return Milestone(
-        id=int(row["milestone_id"] if "milestone_id" in row.keys() else row["id"]),
+        id=int(row["milestone_id"] if "milestone_id" in columns else row["id"]),
         position=int(row["position"]),
         threshold=int(row["threshold"]),
         reward=Reward.from_json(from_json(reward if reward is not None else row["reward"])),
         step_metric=MixedStepMetric(metric) if metric else None,
-        description=row["description"] if "description" in row.keys() else None,
+        description=row["description"] if "description" in columns else None,
+        options=rewards_of(options),
+        choice_expiry_days=row["choice_expiry_days"] if "choice_expiry_days" in columns else None,
     )
+
+
+def rewards_of(stored: Any) -> tuple[Reward, ...]:
+    """Stored reward options (a JSON list, or nothing) as rewards."""
+    return tuple(Reward.from_json(option) for option in from_json(stored) or ())
 
 
 def periods_of(stored: Any) -> tuple[Period, ...]:
@@ -116,6 +125,7 @@ def grant_of(row: Any) -> Grant:
     milestone = _grant_milestone(
         int(row["milestone_id"]), int(row["position"]), int(row["threshold"]), row["step_metric"], reward
     )
+    choice = "grant_options" in row.keys()
     return Grant(
         customer_id=int(row["customer_id"]),
         rule_id=int(row["rule_id"]),
@@ -128,6 +138,8 @@ def grant_of(row: Any) -> Grant:
         expires_at=to_datetime(row["expires_at"]),
         activity_id=row["activity_id"],
         id=int(row["grant_id"]),
+        options=rewards_of(row["grant_options"]) if choice else (),
+        choice_expires_at=to_datetime(row["choice_expires_at"]) if choice else None,
     )
 
 
@@ -135,7 +147,7 @@ def grant_of(row: Any) -> Grant:
 GRANT_COLUMNS = (
     "g.id AS grant_id, g.rule_id, g.milestone_id, g.grant_key,"
     " g.status AS grant_status, g.reward, g.code, g.expires_at, g.issued_at, g.activity_id,"
-    " m.position, m.threshold, m.step_metric"
+    " g.reward_options AS grant_options, g.choice_expires_at, m.position, m.threshold, m.step_metric"
 )
 
 
@@ -143,6 +155,7 @@ GRANT_COLUMNS = (
 REWARD_WITH_CONTEXT = (
     "SELECT r.id AS grant_id, r.shop_id, r.customer_id, r.rule_id, r.milestone_id, r.grant_key,"
     " r.status AS grant_status, r.reward, r.code, r.expires_at, r.issued_at, r.activity_id,"
+    " r.reward_options AS grant_options, r.choice_expires_at,"
     " m.position, m.threshold, m.step_metric, c.external_id, u.name AS rule_name, u.type AS rule_type"
     " FROM issued_rewards r JOIN milestones m ON m.id = r.milestone_id"
     " JOIN customers c ON c.id = r.customer_id JOIN milestone_rules u ON u.id = r.rule_id"
@@ -193,7 +206,8 @@ def with_ladders(rule_rows: list[Any]) -> Work[list[Rule]]:
     missing = [int(r["id"]) for r in rule_rows if _cached(int(r["id"]), int(r["version"])) is None]
     if missing:
         rows = yield Fetch(
-            "SELECT id, rule_id, position, threshold, step_metric, description, reward FROM milestones"
+            "SELECT id, rule_id, position, threshold, step_metric, description, reward, reward_options,"
+            " choice_expiry_days FROM milestones"
             f" WHERE retired_at IS NULL AND rule_id IN ({marks(len(missing))}) ORDER BY rule_id, position",
             missing,
         )
@@ -223,6 +237,17 @@ def live(shop_id: int | None, types: Iterable[RuleType]) -> Work[list[Rule]]:
         (*names, *([] if shop_id is None else [shop_id])),
     )
     return (yield from with_ladders(list(rows)))
+
+
+def by_ids(rule_ids: Sequence[int]) -> Work[dict[int, Rule]]:
+    """Rules by id, whatever their status."""
+    ids = sorted(set(rule_ids))
+    if not ids:
+        return {}
+    rows = yield Fetch(
+        f"SELECT {RULE_COLUMNS}, r.shop_id FROM milestone_rules r WHERE r.id IN ({marks(len(ids))})", ids
+    )
+    return {rule.id: rule for rule in (yield from with_ladders(list(rows)))}
 
 
 def by_id(rule_id: int) -> Work[Rule | None]:

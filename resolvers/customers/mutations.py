@@ -36,6 +36,9 @@ class SweepRuleResult:
     streaks_broken: int = strawberry.field(
         default=0, description="STREAK only: customers whose streak a period ending without enough activity broke."
     )
+    choices_settled: int = strawberry.field(
+        default=0, description="Its customers' choices past their deadline made with the first option."
+    )
 
 
 @strawberry.type
@@ -44,6 +47,9 @@ class RunInactivitySweepPayload:
     dry_run: bool = strawberry.field(default=False, description="True when nothing was written.")
     granted: int = strawberry.field(default=0, description="Inactivity rewards granted.")
     expired: int = strawberry.field(default=0, description="Code rewards expired.")
+    choices_settled: int = strawberry.field(
+        default=0, description="Customers' choices past their deadline, made with the first option."
+    )
     customers_scanned: int = 0
     streaks_broken: int = strawberry.field(
         default=0, description="Customers' STREAK streaks found broken: a period ended without enough activity."
@@ -98,11 +104,13 @@ class RewardMutation:
             dry_run=result.dry_run,
             granted=result.granted,
             expired=result.expired,
+            choices_settled=result.settled,
             customers_scanned=result.customers_scanned,
             streaks_broken=result.streaks_broken,
             by_rule=[
                 SweepRuleResult(rule=MilestoneRule(row=rules[part.rule_id]), customers=part.customers,
-                                granted=part.granted, expired=part.expired, streaks_broken=part.streaks_broken)
+                                granted=part.granted, expired=part.expired, streaks_broken=part.streaks_broken,
+                                choices_settled=part.settled)
                 for part in sorted(result.by_rule.values(), key=lambda p: p.rule_id)
                 if part.rule_id in rules
             ],

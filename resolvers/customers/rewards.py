@@ -57,9 +57,28 @@ class IssuedReward(Node):
     def revoked_at(self) -> datetime | None:
         return self.row.revoked_at
 
-    @strawberry.field(description="The reward as defined when it was issued.")
+    @strawberry.field(
+        description="The reward as defined when it was issued; while a choice is PENDING_CHOICE, "
+        "its first option (the default), and once chosen, the chosen one."
+    )
     def reward(self) -> Reward:
         return reward_of(self.row.reward)
+
+    @strawberry.field(
+        description="Customer's choice: the rewards offered, in order (`chooseReward`'s `option` "
+        "counts from 0); null for a reward that offered no choice."
+    )
+    def reward_options(self) -> list[Reward] | None:
+        options = self.row.reward_options
+        return [reward_of(option) for option in options] if options else None
+
+    @strawberry.field(description="Customer's choice: when the sweep gives the first option if none is chosen.")
+    def choice_expires_at(self) -> datetime | None:
+        return self.row.choice_expires_at
+
+    @strawberry.field(description="Customer's choice: the option chosen (from 0), by the customer or the sweep.")
+    def chosen_option(self) -> int | None:
+        return self.row.chosen_option
 
     @strawberry.field
     def customer_id(self) -> strawberry.ID:

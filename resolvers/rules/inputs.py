@@ -28,10 +28,22 @@ class MilestoneInput:
     )
     step_metric: MixedStepMetric | None = strawberry.field(default=None, description="MIXED only.")
     description: str | None = strawberry.field(default=None, description="Shown on the widget.")
-    reward: RewardInput
+    reward: RewardInput | None = strawberry.field(
+        default=None, description="The milestone's reward; or, instead, `rewardOptions`."
+    )
     id: strawberry.ID | None = strawberry.field(
         default=None,
         description="On update: keep this existing milestone (and the rewards issued for it).",
+    )
+    reward_options: list[RewardInput] | None = strawberry.field(
+        default=None,
+        description="Customer's choice, instead of `reward`: 2 to 4 rewards the customer picks one of "
+        "(the first is the default, given when the choice expires).",
+    )
+    choice_expiry_days: int | None = strawberry.field(
+        default=None,
+        description="With `rewardOptions`: days the customer has to choose (1 to 3650) before the "
+        "sweep gives the first option; none means no deadline.",
     )
 
 
@@ -84,10 +96,12 @@ def milestone_drafts(milestones: list[MilestoneInput]) -> list[MilestoneDraft]:
         drafts.append(
             MilestoneDraft(
                 threshold=m.threshold,
-                reward=m.reward.to_draft(),
+                reward=m.reward.to_draft() if m.reward is not None else None,
                 step_metric=MetricEnum(m.step_metric.value) if m.step_metric else None,
                 description=m.description,
                 id=milestone_id,
+                reward_options=[o.to_draft() for o in m.reward_options] if m.reward_options is not None else None,
+                choice_expiry_days=m.choice_expiry_days,
             )
         )
     return drafts

@@ -61,9 +61,18 @@ class Milestone(Node):
     def description(self) -> str | None:
         return self.row.description
 
-    @strawberry.field
+    @strawberry.field(description="The reward; for a customer's choice, its first option (the default).")
     def reward(self) -> Reward:
         return reward_of(self.row.reward)
+
+    @strawberry.field(description="Customer's choice: the rewards the customer picks one of; null otherwise.")
+    def reward_options(self) -> list[Reward] | None:
+        options = self.row.reward_options
+        return [reward_of(option) for option in options] if options else None
+
+    @strawberry.field(description="Customer's choice: days to choose before the first option is given.")
+    def choice_expiry_days(self) -> int | None:
+        return self.row.choice_expiry_days
 
     @strawberry.field(description="Set when the milestone was removed from its rule.")
     def retired_at(self) -> datetime | None:

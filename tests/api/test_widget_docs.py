@@ -9,6 +9,8 @@ from pathlib import Path
 from engine.services.shops import customer_digest
 from tests.browser_support import WIDGET_DOCUMENT, WIDGET_SCRIPT
 
+CHOOSE_DOCUMENT = re.search(r"ChooseReward: `(.*?)`", WIDGET_SCRIPT, re.S).group(1)
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("## Storefront widget") : README.index("## Following reward events")]
@@ -35,11 +37,14 @@ def test_the_pasted_element_uses_exactly_the_widgets_attributes():
         assert re.search(r'src="https://rewards\.example\.com/widget\.js"', text)
 
 
-def test_the_guide_lists_the_one_document_the_widget_sends():
+def test_the_guide_lists_the_two_documents_the_widget_sends():
     documents = re.findall(r"```graphql\n(.*?)```", GUIDE, re.S)
-    # Beside it, only the block that reads the widget secret its example needs.
+    # Beside the view, only the block that reads the widget secret its example needs.
     assert documents == ["{ shop { widgetSecret } }\n", WIDGET_DOCUMENT + "\n"]
-    assert WIDGET_SCRIPT.count("query:") == 1  # one fetch body, sending that document
+    # The choice, shown (not sent: it needs a pending choice) as the widget sends it.
+    shown = re.findall(r"```text\n(mutation ChooseReward.*?)```", GUIDE, re.S)
+    assert shown == [CHOOSE_DOCUMENT + "\n"]
+    assert WIDGET_SCRIPT.count("query:") == 1  # one fetch body, sending one of those documents
 
 
 def test_the_guide_lists_every_theming_property_and_no_other():

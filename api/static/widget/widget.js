@@ -22,8 +22,8 @@
     currency
     pointsBalance
     storeCreditBalance
-    rewards(first: 50, status: [ISSUED]) {
-      nodes { id code expiresAt reward { ...RewardWords } }
+    rewards(first: 50, status: [ISSUED, PENDING_CHOICE]) {
+      nodes { id status code expiresAt choiceExpiresAt reward { ...RewardWords } rewardOptions { ...RewardWords } }
     }
     progress {
       rule { id name type }
@@ -47,6 +47,12 @@ fragment RewardWords on Reward {
   ... on PercentageDiscountReward { percent minimumSubtotal }
   ... on FreeShippingReward { maxShippingAmount }
   ... on FreeGiftReward { productId productTitle quantity }
+}`,
+    ChooseReward: `mutation ChooseReward($reward: ID!, $option: Int!, $customer: String!, $digest: String!) {
+  chooseReward(issuedRewardId: $reward, option: $option, customerExternalId: $customer, customerDigest: $digest) {
+    issuedReward { id status }
+    userErrors { code }
+  }
 }`,
   });
 
@@ -103,6 +109,13 @@ fragment RewardWords on Reward {
       expires: "Expires {date}",
       noExpiry: "No expiry",
       updated: "Your progress was updated.",
+      choices: "Choose your reward",
+      choiceOptions: "Rewards to choose from",
+      choose: "Choose",
+      chooseLabel: "Choose {reward}",
+      chooseBy: "Choose by {date}",
+      chosen: "Your reward {reward} was added.",
+      chooseFailed: "Your choice couldn’t be saved. Please try again.",
     },
     fr: {
       title: "Vos récompenses",
@@ -152,6 +165,13 @@ fragment RewardWords on Reward {
       expires: "Expire le {date}",
       noExpiry: "Sans date d’expiration",
       updated: "Votre progression a été mise à jour.",
+      choices: "Choisissez votre récompense",
+      choiceOptions: "Récompenses au choix",
+      choose: "Choisir",
+      chooseLabel: "Choisir {reward}",
+      chooseBy: "À choisir avant le {date}",
+      chosen: "Votre récompense {reward} a été ajoutée.",
+      chooseFailed: "Votre choix n’a pas pu être enregistré. Veuillez réessayer.",
     },
   };
 
@@ -274,6 +294,9 @@ button:focus-visible {
   outline-offset: 2px;
 }
 .expiry { font-size: 0.85em; width: 100%; }
+.choice { padding: 0.5em 0; }
+.options { display: flex; flex-wrap: wrap; gap: 0.5em; margin-top: 0.35em; }
+.option { display: flex; align-items: center; gap: 0.5em; }
 .notice { text-align: center; padding: 1.5em 0.5em; }
 .notice p + p, .notice p + button { margin-top: 0.5em; }
 .visually-hidden {
@@ -549,21 +572,7 @@ button:focus-visible {
       const request = (this.request = new AbortController());
       let outcome;
       try {
-        const response = await fetch(this.getAttribute("endpoint"), {
-          method: "POST",
-          mode: "cors",
-          credentials: "omit",
-          signal: request.signal,
-          headers: {
-            "Content-Type": "application/json",
-            Authorization: `Bearer ${this.getAttribute("key")}`,
-          },
-          body: JSON.stringify({
-            operationName: "MilestonesWidget",
-            query: DOCUMENTS.MilestonesWidget,
-            variables: { customer: this.getAttribute("customer"), digest: this.getAttribute("digest") },
-          }),
-        });
+        const response = await this.send("MilestonesWidget", {}, request.signal);
         outcome = await this.read(response);
       } catch (error) {
         if (error && error.name === "AbortError") return;
@@ -572,6 +581,45 @@ button:focus-visible {
       if (generation !== this.generation) return;
       this.request = null;
       this.settle(outcome);
+    }
+
+    // One of DOCUMENTS, for this customer (`customer` and `digest` are always its variables).
+    send(operationName, variables, signal) {
+      return fetch(this.getAttribute("endpoint"), {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        signal,
+        headers: {
+          "Content-Type": "application/json",
+          Authorization: `Bearer ${this.getAttribute("key")}`,
+        },
+        body: JSON.stringify({
+          operationName,
+          query: DOCUMENTS[operationName],
+          variables: Object.assign(
+            { customer: this.getAttribute("customer"), digest: this.getAttribute("digest") },
+            variables
+          ),
+        }),
+      });
+    }
+
+    /** Choose option `option` (from 0) of the pending choice `rewardId`, then show the result. */
+    async choose(rewardId, option, words) {
+      const f = this.format();
+      let done = false;
+      try {
+        const response = await this.send("ChooseReward", { reward: rewardId, option });
+        const body = response.ok ? await response.json() : {};
+        const payload = body.data && body.data.chooseReward;
+        // Chosen already (in another tab, or by the sweep): the fresh view shows what it is.
+        done = !!payload && (!payload.userErrors.length || payload.userErrors[0].code === "REWARD_ALREADY_CHOSEN");
+      } catch (error) {
+        done = false;
+      }
+      this.announce(done ? f.t("chosen", { reward: words }) : f.t("chooseFailed"));
+      this.refresh();
     }
 
     async read(response) {
@@ -671,6 +719,7 @@ button:focus-visible {
           h("div", {}, h("dt", {}, f.t("points")), h("dd", { "data-balance": "points" }, f.counts.format(data.pointsBalance))),
           h("div", {}, h("dt", {}, f.t("storeCredit")), h("dd", { "data-balance": "storeCredit" }, f.money(data.storeCreditBalance)))
         ),
+        ...[this.renderChoices(f, data.rewards.nodes)].filter(Boolean),
         ...rules,
         this.renderCodes(f, data.rewards.nodes)
       );
@@ -774,6 +823,54 @@ button:focus-visible {
               )
             );
           })
+        )
+      );
+    }
+
+    renderChoices(f, rewards) {
+      const pending = rewards.filter((reward) => reward.status === "PENDING_CHOICE" && reward.rewardOptions);
+      if (!pending.length) return null;
+      return h(
+        "section",
+        { class: "choices", part: "choices", "aria-labelledby": "choices-title" },
+        h("h3", { id: "choices-title" }, f.t("choices")),
+        h(
+          "ul",
+          { class: "choice-list" },
+          pending.map((reward) =>
+            h(
+              "li",
+              { class: "choice", "data-choice": reward.id },
+              reward.choiceExpiresAt ? h("p", { class: "expiry muted" }, f.t("chooseBy", { date: f.date(reward.choiceExpiresAt) })) : null,
+              h(
+                "ul",
+                { class: "options", "aria-label": f.t("choiceOptions") },
+                reward.rewardOptions.map((option, index) => {
+                  const words = f.reward(option);
+                  return h(
+                    "li",
+                    { class: "option" },
+                    h("span", {}, words),
+                    h(
+                      "button",
+                      {
+                        type: "button",
+                        part: "choose-button",
+                        "aria-label": f.t("chooseLabel", { reward: words }),
+                        "data-focus-key": `choose-${reward.id}-${index}`,
+                        "data-option": index,
+                        onclick: (event) => {
+                          event.currentTarget.disabled = true;
+                          this.choose(reward.id, index, words);
+                        },
+                      },
+                      f.t("choose")
+                    )
+                  );
+                })
+              )
+            )
+          )
         )
       );
     }
