@@ -19,7 +19,9 @@ from engine.core.enums import MixedStepMetric, RewardKind, RuleStatus, RuleType
 from engine.core.evaluation import Context, decide_inactivity, progress_over
 from engine.core.inactivity import inactive_days
 from engine.core.rewards import Reward
-from engine.core.rules import Ladder, Milestone, Period, Rule
+from engine.core import streaks
+from engine.core.grants import GrantBook
+from engine.core.rules import Ladder, Milestone, Period, Rule, StreakSettings
 from engine.core.state import CustomerState, Fact, Progress
 
 # The id an unsaved rule goes by while it is previewed (stored ids start at 1).
@@ -57,6 +59,9 @@ def unsaved_rule(spec: RuleSpec) -> Rule:
             reward_expiry_days=spec.reward_expiry_days,
             starts_at=spec.starts_at,
             ends_at=spec.ends_at,
+            streak=StreakSettings(spec.period, spec.streak_metric, spec.streak_minimum)
+            if spec.period is not None and spec.streak_metric is not None
+            else None,
         )
     )
 
@@ -136,6 +141,12 @@ class Preview:
             decision = decide_inactivity(state, [self.rule], self.as_of, self.context)
             reached = [g.milestone for g in decision.grants if g.rule_id == self.rule.id]
             progress = Progress(inactive_days(last, self.as_of))
+        elif self.rule.type == RuleType.STREAK:
+            # What a streak's runs reach (once per streak), and its current run as of the end.
+            activities = [f for f in facts if isinstance(f, Activity)]
+            decided = streaks.decide(self.rule, activities, GrantBook(), self.context.zone, self.as_of)
+            reached = [milestone for milestone, _, _ in decided.grants]
+            progress = Progress(decided.view.current)
         else:
             # What `refold` grants a customer who holds nothing, without making the grants.
             progress, found = progress_over(self.rule, facts)

@@ -69,7 +69,7 @@ async def preview_rule(
     problems.raise_if_any()
     assert rule is not None
     window = Window(start, end or now)
-    preview = Preview(rule, window.end, Context(now, shop.currency, new_code=lambda: ""))
+    preview = Preview(rule, window.end, Context(now, shop.currency, new_code=lambda: "", timezone=shop.timezone))
     activities = await _replay(shop.id, preview, window)
     return PreviewResult(preview, window, activities)
 

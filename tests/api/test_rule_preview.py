@@ -437,3 +437,28 @@ async def test_an_inactivity_preview_grants_what_the_sweep_would_as_of_the_same_
     assert sum(m["rewardsIssued"] for m in seen["milestones"]) == part["granted"] == 4
     assert seen["milestones"][0]["customersReached"] == part["customers"] == 3
     assert [m["customersReached"] for m in seen["milestones"]] == [3, 1, 0]
+
+
+async def test_a_streak_preview_counts_each_streak_once_as_activation_grants(shops):
+    """Two streaks of three months for one customer reach the 3-month milestone twice; a
+    customer whose months are not consecutive reaches nothing; nobody's streak is alive now."""
+    shop = await shops()
+    for month in ("01", "02", "03", "05", "06", "07"):
+        await order(shop, "sam", "20.00", occurredAt=f"2026-{month}-10T12:00:00+00:00")
+    for month in ("01", "03"):
+        await order(shop, "tom", "20.00", occurredAt=f"2026-{month}-10T12:00:00+00:00")
+    ladder = [milestone("3", points(50)), milestone("6", credit("5.00"))]
+    input = {"name": "Monthly streak", "type": "STREAK", "period": "MONTH", "streakMetric": "ORDERS",
+             "milestones": ladder}
+    seen = await previewed(shop, input=input)
+    assert [(m["customersReached"], m["rewardsIssued"]) for m in seen["milestones"]] == [(1, 2), (0, 0)]
+    assert Decimal(seen["cost"]["points"]) == 100
+
+    rule = await make_rule(shop, "STREAK", ladder, activate=False, period="MONTH", streakMetric="ORDERS")
+    activated = await shop.gql(ACTIVATE_RULE, {"id": rule["id"], "past": True})
+    assert activated["activateMilestoneRule"]["userErrors"] == []
+    milestone_ids = [m["id"] for m in rule["milestones"]]
+    stats = (await shop.gql(STATS, {"id": rule["id"], "milestones": milestone_ids}))["milestoneRule"]["stats"]
+    assert (stats["rewardsIssued"], Decimal(stats["pointsIssued"])) == (2, 100)
+    assert seen["customersWithProgress"] == stats["customersWithProgress"]
+    assert as_numbers(seen["buckets"]) == expected_buckets("STREAK", ["3", "6"], await all_progress(shop, rule["id"]))
