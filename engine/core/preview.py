@@ -13,14 +13,14 @@ from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from engine.core import streaks
 from engine.core.activities import Activity
 from engine.core.drafts import RuleSpec
 from engine.core.enums import MixedStepMetric, RewardKind, RuleStatus, RuleType
 from engine.core.evaluation import Context, decide_inactivity, progress_over
+from engine.core.grants import GrantBook
 from engine.core.inactivity import inactive_days
 from engine.core.rewards import Reward
-from engine.core import streaks
-from engine.core.grants import GrantBook
 from engine.core.rules import Ladder, Milestone, Period, Rule, StreakSettings
 from engine.core.state import CustomerState, Fact, Progress
 
