@@ -67,14 +67,16 @@ def server(
 
 
 def milestones_server(port: int, database_url: str, workdir: Path, workers: int = 1, cpu: str | None = SERVER_CPU):
-    """`milestones serve` as users run it (request log on); the bench turns the per-key rate
-    limit off, since one key sends the whole burst, and the in-server sweep, which P4 times."""
+    """`milestones serve` as users run it (request log on); the bench turns off the per-key
+    rate limit and lifts the per-key cap on subscriptions, since one key sends the whole burst
+    and holds every subscriber, and the in-server sweep, which P4 times."""
     command = [str(Path(sys.executable).with_name("milestones")), "serve", "--port", str(port)]
     if workers > 1:
         command += ["--workers", str(workers)]
     env = {
         "DATABASE_URL": database_url,
         "RATE_LIMIT_PER_SECOND": "0",
+        "MAX_SUBSCRIPTIONS_PER_KEY": "100000",
         "SWEEP_INTERVAL_SECONDS": "0",
     }
     return server(command, "/healthz", port, workdir, env, cpu)
