@@ -14,6 +14,8 @@ import json
 import os
 import re
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -173,3 +175,32 @@ def write_artifact(name: str, content: bytes | str) -> Path:
 
 def write_json_artifact(name: str, value) -> Path:
     return write_artifact(name, json.dumps(value, indent=2) + "\n")
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator:
+    """Debian's Chromium, launched headless through Playwright, until the block ends."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@asynccontextmanager
+async def watched_page(context) -> AsyncIterator:
+    """A new page of `context` that may reach only this machine, with a 10 s default timeout;
+    the block fails if the page threw an uncaught error meanwhile. Closes the context."""
+    await context.route("**/*", only_localhost)
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.set_default_timeout(10_000)
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        yield opened
+    finally:
+        await context.close()
+    assert errors == []

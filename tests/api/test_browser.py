@@ -23,20 +23,20 @@ import pytest_asyncio
 from api import db
 from tests import browser_support
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     DESKTOP,
     LOCAL_HOSTS,
     PHONE,
     WIDGET_DOCUMENT,
     Store,
     axe_check,
+    chromium,
     deep_focus,
     digest,
     only_localhost,
     skip_or_fail_without_browser,
     spaces,
     store_page,
+    watched_page,
     write_artifact,
     write_json_artifact,
 )
@@ -201,27 +201,17 @@ async def served(server_database, tmp_path_factory):
 
 @pytest_asyncio.fixture(scope="module")
 async def browser(served):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest_asyncio.fixture
 async def page(browser, served):
     context = await browser.new_context(viewport=DESKTOP)
     await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=served.store.origin)
-    await context.route("**/*", only_localhost)
-    opened = await context.new_page()
-    await opened.add_init_script(VIOLATIONS)
-    errors: list[str] = []
-    opened.set_default_timeout(10_000)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    await context.close()
-    assert errors == []
+    async with watched_page(context) as opened:
+        await opened.add_init_script(VIOLATIONS)
+        yield opened
 
 
 # Content-Security-Policy violations a page reports, kept for the test to read.

@@ -14,16 +14,15 @@ import pytest_asyncio
 
 from api import db
 from tests.browser_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     DESKTOP,
     Store,
     axe_check,
+    chromium,
     digest,
-    only_localhost,
     skip_or_fail_without_browser,
     spaces,
     store_page,
+    watched_page,
     write_json_artifact,
 )
 from tests.builders import ACTIVATE_RULE, CREATE_RULE
@@ -101,25 +100,15 @@ async def served(server_database, tmp_path_factory):
 
 @pytest_asyncio.fixture(scope="module")
 async def browser(served):
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+    async with chromium() as launched:
         yield launched
-        await launched.close()
 
 
 @pytest_asyncio.fixture
 async def page(browser, served):
     context = await browser.new_context(viewport=DESKTOP)
-    await context.route("**/*", only_localhost)
-    opened = await context.new_page()
-    errors: list[str] = []
-    opened.set_default_timeout(10_000)
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    yield opened
-    await context.close()
-    assert errors == []
+    async with watched_page(context) as opened:
+        yield opened
 
 
 async def open_widget(page, url: str) -> None:
